@@ -1,0 +1,34 @@
+/** What went wrong turning a delivery into a `NormalizedEvent`. */
+export type NormalizeErrorCode =
+  | 'malformed_json'
+  | 'malformed_form'
+  | 'missing_payload'
+  | 'invalid_payload'
+  | 'unknown_type'
+  | 'unsupported_media_type';
+
+/** A delivery that does not fit Slack's shapes. Returned, never thrown, by `normalize`. */
+export class NormalizeError extends Error {
+  override readonly name = 'NormalizeError';
+  constructor(
+    readonly code: NormalizeErrorCode,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+/** A handler broke a rule of the router (e.g. returned an ack body its kind cannot carry). */
+export class RouterError extends Error {
+  override readonly name = 'RouterError';
+  constructor(
+    readonly code: 'ack_not_allowed' | 'ack_mismatch' | 'several_acks' | 'handler_failed',
+    message: string,
+    options?: { cause?: unknown },
+  ) {
+    super(message, options);
+  }
+}
+
+/** A value or an error, for functions that must not throw. */
+export type Result<T, E = NormalizeError> = { ok: true; value: T } | { ok: false; error: E };

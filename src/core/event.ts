@@ -1,0 +1,89 @@
+import type {
+  AppHomeOpenedEvent,
+  AppMentionEvent,
+  AppUninstalledEvent,
+  GenericMessageEvent,
+  LinkSharedEvent,
+  TokensRevokedEvent,
+} from '@slack/types';
+import type {
+  BlockActions,
+  BlockSuggestion,
+  EventCallback,
+  GlobalShortcut,
+  MessageShortcut,
+  SlashCommand,
+  ViewClosed,
+  ViewSubmission,
+} from './payloads.js';
+
+/** How a delivery reached us. */
+export type Source = 'http' | 'socket';
+
+/** Fields every delivery kind has, lifted out of Slack's payloads. */
+export interface DeliveryMeta {
+  /** Stable across Slack's redeliveries of the same thing: the dedup key. */
+  deliveryId: string;
+  teamId: string | null;
+  enterpriseId: string | null;
+  userId: string | null;
+  channelId: string | null;
+  /** Where a `respond` action may post (commands, block actions, message shortcuts). */
+  responseUrl: string | null;
+  /** 0 on the first delivery; Slack's retry number (HTTP) or `retry_attempt` (Socket Mode). */
+  retryNum: number;
+  retryReason: string | null;
+  source: Source;
+}
+
+/** The inner Events API events the framework types precisely (from @slack/types). */
+export interface KnownEvents {
+  app_mention: AppMentionEvent;
+  message: GenericMessageEvent;
+  link_shared: LinkSharedEvent;
+  app_home_opened: AppHomeOpenedEvent;
+  app_uninstalled: AppUninstalledEvent;
+  tokens_revoked: TokensRevokedEvent;
+}
+export type KnownEventType = keyof KnownEvents;
+
+/** An inner event the framework does not type: only its `type` is known. */
+export interface OtherEvent {
+  type: string;
+  [field: string]: unknown;
+}
+
+type Delivery<K extends string, N extends string, P> = DeliveryMeta & { kind: K; name: N; payload: P };
+
+/** An Events API callback; `name` is the inner event's type. */
+export type EventsApiEvent<T extends string = string> = Delivery<
+  'event',
+  T,
+  T extends KnownEventType ? KnownEvents[T] : OtherEvent
+> & { eventId: string; eventTime: number; body: EventCallback };
+
+export type CommandEvent = Delivery<'command', string, SlashCommand>;
+export type BlockActionEvent = Delivery<'block_action', string, BlockActions>;
+export type ViewSubmissionEvent = Delivery<'view_submission', string, ViewSubmission>;
+export type ViewClosedEvent = Delivery<'view_closed', string, ViewClosed>;
+export type ShortcutEvent = Delivery<'shortcut', string, GlobalShortcut>;
+export type MessageShortcutEvent = Delivery<'message_shortcut', string, MessageShortcut>;
+export type OptionsEvent = Delivery<'options', string, BlockSuggestion>;
+
+/**
+ * Every delivery Slack makes, in one shape whatever the transport. `kind` says what it is and
+ * `name` is what handlers are registered under: the event type, the command, the action_id
+ * (the first action's) or the callback_id.
+ */
+export type NormalizedEvent =
+  | { [T in KnownEventType]: EventsApiEvent<T> }[KnownEventType]
+  | EventsApiEvent<string>
+  | CommandEvent
+  | BlockActionEvent
+  | ViewSubmissionEvent
+  | ViewClosedEvent
+  | ShortcutEvent
+  | MessageShortcutEvent
+  | OptionsEvent;
+
+export type EventKind = NormalizedEvent['kind'];

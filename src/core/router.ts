@@ -1,0 +1,85 @@
+import type { Ack, AckBody, Action, Effect } from './action.js';
+import type { HandlerContext, Logger } from './context.js';
+import { RouterError } from './errors.js';
+import type { EventKind, EventsApiEvent, KnownEventType, NormalizedEvent } from './event.js';
+
+/** The event a handler registered under `kind` and `name` receives. */
+export type EventFor<K extends EventKind, N extends string> = K extends 'event'
+  ? N extends KnownEventType
+    ? EventsApiEvent<N>
+    : EventsApiEvent<string>
+  : Extract<NormalizedEvent, { kind: K }>;
+
+/** A pure function from an event to the actions it causes. */
+export type Handler<E = NormalizedEvent> = (event: E, ctx: HandlerContext) => Action[] | Promise<Action[]>;
+
+/** What the router decided for one delivery. */
+export interface Routed {
+  /** The body to ack with; null acks empty. */
+  ack: AckBody | null;
+  effects: Effect[];
+  /** `kind:name` of the handler that ran, or null when nobody handles this event. */
+  handler: string | null;
+  /** Set when the handler threw or broke a rule: the delivery is still acked, and nothing runs. */
+  error: RouterError | null;
+}
+
+const ACKABLE: ReadonlySet<EventKind> = new Set<EventKind>(['command', 'view_submission', 'options']);
+
+/** The one route table: handlers by kind and name, and one dispatch for every kind. */
+export class Router {
+  readonly #routes = new Map<string, Handler>();
+
+  constructor(private readonly logger: Logger = console) {}
+
+  /** Registers `handler` for `kind` + `name` (event type, command, action_id or callback_id). */
+  on<K extends EventKind, N extends string>(kind: K, name: N, handler: Handler<EventFor<K, N>>): this {
+    const key = `${kind}:${name}`;
+    if (this.#routes.has(key)) throw new Error(`a handler for ${key} is already registered`);
+    // The table holds every kind; dispatch only calls a handler with the kind and name it was registered for.
+    this.#routes.set(key, handler as Handler);
+    return this;
+  }
+
+  /** The `kind:name` keys registered, for manifest checks. */
+  routes(): string[] {
+    return [...this.#routes.keys()];
+  }
+
+  /** Runs the handler for `event`, if any, and splits its actions into the ack and the effects. */
+  async dispatch(event: NormalizedEvent, ctx: HandlerContext): Promise<Routed> {
+    const key = `${event.kind}:${event.name}`;
+    const handler = this.#routes.get(key);
+    if (!handler) return { ack: null, effects: [], handler: null, error: null };
+    let actions: Action[];
+    try {
+      actions = await handler(event, ctx);
+    } catch (cause) {
+      return this.#failed(event, key, new RouterError('handler_failed', `handler ${key} threw`, { cause }));
+    }
+    const acks = actions.filter((action): action is Ack => action.type === 'ack');
+    const effects = actions.filter((action): action is Effect => action.type !== 'ack');
+    const [first, ...more] = acks;
+    if (more.length > 0) {
+      return this.#failed(
+        event,
+        key,
+        new RouterError('several_acks', `handler ${key} returned ${acks.length} acks`),
+      );
+    }
+    if (first && first.for !== event.kind) {
+      const code = ACKABLE.has(event.kind) ? 'ack_mismatch' : 'ack_not_allowed';
+      const reason = ACKABLE.has(event.kind)
+        ? `an ack body for ${first.for}, but this is a ${event.kind}`
+        : `an ack body, but a ${event.kind} is acked empty`;
+      return this.#failed(event, key, new RouterError(code, `handler ${key} returned ${reason}`));
+    }
+    return { ack: first?.body ?? null, effects, handler: key, error: null };
+  }
+
+  #failed(event: NormalizedEvent, key: string, error: RouterError): Routed {
+    const cause = error.cause instanceof Error ? error.cause.message : undefined;
+    this.logger.error(error.message, { deliveryId: event.deliveryId, code: error.code, cause });
+    return { ack: null, effects: [], handler: key, error };
+  }
+}
