@@ -9,6 +9,7 @@ import type {
   ViewsPushArguments,
   ViewsUpdateArguments,
 } from '@slack/web-api';
+import * as z from 'zod';
 import type { EventKind } from './event.js';
 
 /** The Slack Web API methods a handler may call, each with @slack/web-api's argument type. */
@@ -53,17 +54,40 @@ export interface Respond {
 }
 
 /** Writes to the app's own store, run after the ack like any other effect. */
-export type StoreWrite =
-  | {
-      type: 'store';
-      op: 'link_channel';
-      teamId: string;
-      channelId: string;
-      organizationSlug: string;
-      linkedBy: string;
-    }
-  | { type: 'store'; op: 'unlink_channel'; teamId: string; channelId: string }
-  | { type: 'store'; op: 'delete_installation'; teamId: string | null; enterpriseId: string | null };
+export const StoreWriteSchema = z.discriminatedUnion('op', [
+  z.object({
+    type: z.literal('store'),
+    op: z.literal('link_channel'),
+    teamId: z.string(),
+    channelId: z.string(),
+    organizationSlug: z.string(),
+    linkedBy: z.string(),
+  }),
+  z.object({
+    type: z.literal('store'),
+    op: z.literal('unlink_channel'),
+    teamId: z.string(),
+    channelId: z.string(),
+  }),
+  z.object({
+    type: z.literal('store'),
+    op: z.literal('delete_installation'),
+    teamId: z.string().nullable(),
+    enterpriseId: z.string().nullable(),
+  }),
+]);
+export type StoreWrite = z.infer<typeof StoreWriteSchema>;
+
+/**
+ * An effect as read back from the outbox (JSON). Web API arguments were typed when the handler
+ * built them; here they are the plain object WebClient.apiCall takes.
+ */
+export const StoredEffectSchema = z.union([
+  z.object({ type: z.literal('api'), method: z.enum(API_METHODS), args: z.record(z.string(), z.unknown()) }),
+  z.object({ type: z.literal('respond'), url: z.url(), body: z.record(z.string(), z.unknown()) }),
+  StoreWriteSchema,
+]);
+export type StoredEffect = z.infer<typeof StoredEffectSchema>;
 
 /** What a slash command's ack may carry: a message shown to the user. */
 export interface CommandAckBody {

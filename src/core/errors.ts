@@ -32,3 +32,12 @@ export class RouterError extends Error {
 
 /** A value or an error, for functions that must not throw. */
 export type Result<T, E = NormalizeError> = { ok: true; value: T } | { ok: false; error: E };
+
+/**
+ * The store could not be reached or did not answer. The delivery must not be acked: Slack then
+ * redelivers it (HTTP 503; an unacked Socket Mode envelope). The router lets it through.
+ */
+export class StoreUnavailableError extends Error {
+  override readonly name = 'StoreUnavailableError';
+  readonly code = 'store_unavailable';
+}

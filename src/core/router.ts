@@ -1,6 +1,6 @@
-import type { Ack, AckBody, Action, Effect } from './action.js';
+import { ACKABLE_KINDS, type Ack, type AckBody, type Action, type Effect } from './action.js';
 import type { HandlerContext, Logger } from './context.js';
-import { RouterError } from './errors.js';
+import { RouterError, StoreUnavailableError } from './errors.js';
 import type { EventKind, EventsApiEvent, KnownEventType, NormalizedEvent } from './event.js';
 
 /** The event a handler registered under `kind` and `name` receives. */
@@ -24,7 +24,7 @@ export interface Routed {
   error: RouterError | null;
 }
 
-const ACKABLE: ReadonlySet<EventKind> = new Set<EventKind>(['command', 'view_submission', 'options']);
+const ACKABLE: ReadonlySet<EventKind> = new Set(ACKABLE_KINDS);
 
 /** The one route table: handlers by kind and name, and one dispatch for every kind. */
 export class Router {
@@ -46,7 +46,10 @@ export class Router {
     return [...this.#routes.keys()];
   }
 
-  /** Runs the handler for `event`, if any, and splits its actions into the ack and the effects. */
+  /**
+   * Runs the handler for `event`, if any, and splits its actions into the ack and the effects.
+   * Throws only `StoreUnavailableError` (from a look-up): then nothing may be acked.
+   */
   async dispatch(event: NormalizedEvent, ctx: HandlerContext): Promise<Routed> {
     const key = `${event.kind}:${event.name}`;
     const handler = this.#routes.get(key);
@@ -55,6 +58,8 @@ export class Router {
     try {
       actions = await handler(event, ctx);
     } catch (cause) {
+      // A look-up that could not reach the store is not the handler's fault: the delivery must not be acked.
+      if (cause instanceof StoreUnavailableError) throw cause;
       return this.#failed(event, key, new RouterError('handler_failed', `handler ${key} threw`, { cause }));
     }
     const acks = actions.filter((action): action is Ack => action.type === 'ack');

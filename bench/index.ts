@@ -1,0 +1,14 @@
+/** `npm run bench [-- case…]`: every case, or the ones named (storage, http, socket). */
+
+import { machine } from './stats.js';
+import { benchStorage } from './storage.js';
+
+const CASES: Record<string, () => Promise<void>> = {
+  storage: benchStorage,
+};
+
+const wanted = process.argv.slice(2).filter((arg) => arg in CASES);
+console.log(`machine: ${machine()}`);
+for (const [name, run] of Object.entries(CASES)) {
+  if (wanted.length === 0 || wanted.includes(name)) await run();
+}

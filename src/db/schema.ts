@@ -1,0 +1,113 @@
+import { sql } from 'drizzle-orm';
+import {
+  bigint,
+  bigserial,
+  boolean,
+  index,
+  integer,
+  jsonb,
+  pgTable,
+  primaryKey,
+  serial,
+  text,
+  timestamp,
+  uniqueIndex,
+} from 'drizzle-orm/pg-core';
+
+const createdAt = () => timestamp({ withTimezone: true }).notNull().defaultNow();
+
+/** One row per workspace (team) or per Enterprise Grid org that installed the app. Tokens are encrypted. */
+export const installations = pgTable(
+  'installations',
+  {
+    id: serial().primaryKey(),
+    teamId: text(),
+    enterpriseId: text(),
+    isEnterpriseInstall: boolean().notNull().default(false),
+    appId: text(),
+    botUserId: text(),
+    botToken: text().notNull(),
+    botScopes: text().array().notNull().default(sql`'{}'::text[]`),
+    botRefreshToken: text(),
+    botTokenExpiresAt: timestamp({ withTimezone: true }),
+    installedAt: createdAt(),
+  },
+  (t) => [
+    // An org-wide install is keyed by its enterprise; a workspace install by enterprise + team.
+    uniqueIndex('installations_owner_key').using(
+      'btree',
+      sql`coalesce(${t.enterpriseId}, '')`,
+      sql`(case when ${t.isEnterpriseInstall} then '' else coalesce(${t.teamId}, '') end)`,
+    ),
+  ],
+);
+
+/** The product's organizations that channels link to. */
+export const organizations = pgTable('organizations', {
+  id: serial().primaryKey(),
+  slug: text().notNull().unique(),
+  name: text().notNull(),
+  createdAt: createdAt(),
+});
+
+/** A Slack channel linked to an organization. */
+export const channelLinks = pgTable(
+  'channel_links',
+  {
+    teamId: text().notNull(),
+    channelId: text().notNull(),
+    organizationId: integer()
+      .notNull()
+      .references(() => organizations.id, { onDelete: 'cascade' }),
+    linkedBy: text().notNull(),
+    linkedAt: createdAt(),
+  },
+  (t) => [
+    primaryKey({ columns: [t.teamId, t.channelId] }),
+    index('channel_links_organization').on(t.organizationId),
+  ],
+);
+
+/** Every delivery that caused effects, by its dedup key: a redelivery of a known key is a duplicate. */
+export const deliveries = pgTable(
+  'deliveries',
+  {
+    id: bigserial({ mode: 'number' }).primaryKey(),
+    dedupKey: text().notNull().unique(),
+    kind: text().notNull(),
+    teamId: text(),
+    receivedAt: createdAt(),
+  },
+  (t) => [index('deliveries_received_at').on(t.receivedAt)],
+);
+
+export const EFFECT_STATUSES = ['pending', 'running', 'done', 'failed'] as const;
+export type EffectStatus = (typeof EFFECT_STATUSES)[number];
+
+/** Effects recorded with their delivery before the ack and run after it. */
+export const outbox = pgTable(
+  'outbox',
+  {
+    id: bigserial({ mode: 'number' }).primaryKey(),
+    deliveryId: bigint({ mode: 'number' })
+      .notNull()
+      .references(() => deliveries.id, { onDelete: 'cascade' }),
+    position: integer().notNull(),
+    action: jsonb().notNull(),
+    teamId: text(),
+    enterpriseId: text(),
+    status: text({ enum: EFFECT_STATUSES }).notNull().default('pending'),
+    attempts: integer().notNull().default(0),
+    lastError: text(),
+    nextAttemptAt: timestamp({ withTimezone: true }).notNull().defaultNow(),
+    lockedUntil: timestamp({ withTimezone: true }),
+    updatedAt: createdAt(),
+  },
+  (t) => [
+    index('outbox_runnable').on(t.status, t.nextAttemptAt),
+    index('outbox_delivery').on(t.deliveryId, t.position),
+  ],
+);
+
+export type Installation = typeof installations.$inferSelect;
+export type OutboxRow = typeof outbox.$inferSelect;

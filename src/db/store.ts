@@ -1,0 +1,122 @@
+import { and, asc, eq, ilike, isNull, or, sql } from 'drizzle-orm';
+import type { StoreWrite } from '../core/action.js';
+import type { ChannelLink, Lookups, Organization } from '../core/context.js';
+import { StoreUnavailableError } from '../core/errors.js';
+import type { Database } from './database.js';
+import { channelLinks, installations, organizations } from './schema.js';
+
+/** Runs `query`; any failure of the database becomes `StoreUnavailableError`, so nothing is acked. */
+async function reach<T>(what: string, query: () => Promise<T>): Promise<T> {
+  try {
+    return await query();
+  } catch (cause) {
+    throw new StoreUnavailableError(
+      `${what} failed: ${cause instanceof Error ? cause.message : String(cause)}`,
+      {
+        cause,
+      },
+    );
+  }
+}
+
+const orgColumns = { slug: organizations.slug, name: organizations.name };
+
+/** The handlers' look-ups, over drizzle. */
+export class DbLookups implements Lookups {
+  constructor(private readonly db: Database) {}
+
+  organizationBySlug(slug: string): Promise<Organization | null> {
+    return reach('organizationBySlug', async () => {
+      const [org] = await this.db
+        .select(orgColumns)
+        .from(organizations)
+        .where(eq(organizations.slug, slug))
+        .limit(1);
+      return org ?? null;
+    });
+  }
+
+  organizationForChannel(teamId: string, channelId: string): Promise<Organization | null> {
+    return reach('organizationForChannel', async () => {
+      const [org] = await this.db
+        .select(orgColumns)
+        .from(channelLinks)
+        .innerJoin(organizations, eq(organizations.id, channelLinks.organizationId))
+        .where(and(eq(channelLinks.teamId, teamId), eq(channelLinks.channelId, channelId)))
+        .limit(1);
+      return org ?? null;
+    });
+  }
+
+  linkedChannels(teamId: string): Promise<ChannelLink[]> {
+    return reach('linkedChannels', async () => {
+      const found = await this.db
+        .select({ channelId: channelLinks.channelId, slug: organizations.slug, name: organizations.name })
+        .from(channelLinks)
+        .innerJoin(organizations, eq(organizations.id, channelLinks.organizationId))
+        .where(eq(channelLinks.teamId, teamId))
+        .orderBy(asc(channelLinks.linkedAt), asc(channelLinks.channelId));
+      return found.map(({ channelId, slug, name }) => ({ channelId, organization: { slug, name } }));
+    });
+  }
+
+  searchOrganizations(query: string, limit: number): Promise<Organization[]> {
+    const pattern = `%${query.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
+    return reach('searchOrganizations', () =>
+      this.db
+        .select(orgColumns)
+        .from(organizations)
+        .where(or(ilike(organizations.slug, pattern), ilike(organizations.name, pattern)))
+        .orderBy(asc(organizations.name))
+        .limit(limit),
+    );
+  }
+}
+
+/** A store write that cannot succeed however often it is tried. */
+export class StoreWriteError extends Error {
+  override readonly name = 'StoreWriteError';
+  readonly retryable = false;
+}
+
+/** Applies one store-write effect. */
+export async function applyStoreWrite(db: Database, write: StoreWrite): Promise<void> {
+  switch (write.op) {
+    case 'link_channel': {
+      const [org] = await db
+        .select({ id: organizations.id })
+        .from(organizations)
+        .where(eq(organizations.slug, write.organizationSlug));
+      if (!org) throw new StoreWriteError(`organization ${write.organizationSlug} no longer exists`);
+      await db
+        .insert(channelLinks)
+        .values({
+          teamId: write.teamId,
+          channelId: write.channelId,
+          organizationId: org.id,
+          linkedBy: write.linkedBy,
+        })
+        .onConflictDoUpdate({
+          target: [channelLinks.teamId, channelLinks.channelId],
+          set: { organizationId: org.id, linkedBy: write.linkedBy, linkedAt: sql`now()` },
+        });
+      return;
+    }
+    case 'unlink_channel':
+      await db
+        .delete(channelLinks)
+        .where(and(eq(channelLinks.teamId, write.teamId), eq(channelLinks.channelId, write.channelId)));
+      return;
+    case 'delete_installation': {
+      const enterprise = write.enterpriseId
+        ? eq(installations.enterpriseId, write.enterpriseId)
+        : isNull(installations.enterpriseId);
+      // A workspace's own install, and an org-wide install when the whole enterprise uninstalled.
+      const owner = write.teamId
+        ? and(enterprise, eq(installations.teamId, write.teamId))
+        : and(enterprise, eq(installations.isEnterpriseInstall, true));
+      await db.delete(installations).where(owner);
+      return;
+    }
+  }
+}

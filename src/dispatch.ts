@@ -1,0 +1,72 @@
+import type { AckBody, Effect } from './core/action.js';
+import type { HandlerContext, Logger } from './core/context.js';
+import { StoreUnavailableError } from './core/errors.js';
+import type { NormalizedEvent } from './core/event.js';
+import type { Router } from './core/router.js';
+import type { DatabaseHandle } from './db/database.js';
+import { recordDelivery } from './db/outbox.js';
+import type { Executor, Outcome } from './executor.js';
+
+/** What every mount needs to take a delivery. */
+export interface Pipeline {
+  router: Router;
+  ctx: HandlerContext;
+  database: DatabaseHandle;
+  executor: Executor;
+  logger: Logger;
+  now?: () => Date;
+}
+
+/** The decision for one delivery: ack it (and then run its effects), or do not ack so Slack redelivers. */
+export type Dispatched =
+  | {
+      status: 'ack';
+      body: AckBody | null;
+      handler: string | null;
+      /** `new`: effects recorded; `duplicate`: seen before, nothing runs; `none`: no effects to record. */
+      recorded: 'new' | 'duplicate' | 'none';
+      effects: Effect[];
+      error: string | null;
+      /** Runs the recorded effects; call it after the ack is sent. */
+      run: () => Promise<Outcome[]>;
+    }
+  | { status: 'unavailable'; error: string };
+
+const nothing = async (): Promise<Outcome[]> => [];
+
+/**
+ * The one path every mount takes: route → record delivery and effects → (caller acks) → run effects.
+ * A store that cannot be reached returns `unavailable`: the caller must not ack.
+ */
+export async function dispatch(event: NormalizedEvent, pipeline: Pipeline): Promise<Dispatched> {
+  const now = pipeline.now ?? (() => new Date());
+  try {
+    const routed = await pipeline.router.dispatch(event, pipeline.ctx);
+    const base = {
+      body: routed.ack,
+      handler: routed.handler,
+      effects: routed.effects,
+      error: routed.error?.message ?? null,
+    };
+    // Nothing to run means nothing to deduplicate: skip the write on the ack path.
+    if (routed.effects.length === 0) return { status: 'ack', ...base, recorded: 'none', run: nothing };
+    let recorded: Awaited<ReturnType<typeof recordDelivery>>;
+    try {
+      recorded = await recordDelivery(pipeline.database.raw, event, routed.effects, now());
+    } catch (cause) {
+      throw new StoreUnavailableError(
+        `recording the delivery failed: ${cause instanceof Error ? cause.message : cause}`,
+        {
+          cause,
+        },
+      );
+    }
+    if (recorded.status === 'duplicate')
+      return { status: 'ack', ...base, recorded: 'duplicate', run: nothing };
+    const { deliveryId } = recorded;
+    return { status: 'ack', ...base, recorded: 'new', run: () => pipeline.executor.runDelivery(deliveryId) };
+  } catch (error) {
+    if (error instanceof StoreUnavailableError) return { status: 'unavailable', error: error.message };
+    throw error;
+  }
+}
