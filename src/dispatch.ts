@@ -28,7 +28,7 @@ export type Dispatched =
       effects: Effect[];
       error: string | null;
       /** Runs the recorded effects; call it after the ack is sent. */
-      run: () => Promise<Outcome[]>;
+      run: (options?: { deadline?: number }) => Promise<Outcome[]>;
     }
   | { status: 'unavailable'; error: string };
 
@@ -64,7 +64,12 @@ export async function dispatch(event: NormalizedEvent, pipeline: Pipeline): Prom
     if (recorded.status === 'duplicate')
       return { status: 'ack', ...base, recorded: 'duplicate', run: nothing };
     const { deliveryId } = recorded;
-    return { status: 'ack', ...base, recorded: 'new', run: () => pipeline.executor.runDelivery(deliveryId) };
+    return {
+      status: 'ack',
+      ...base,
+      recorded: 'new',
+      run: (options) => pipeline.executor.runDelivery(deliveryId, options),
+    };
   } catch (error) {
     if (error instanceof StoreUnavailableError) return { status: 'unavailable', error: error.message };
     throw error;

@@ -1,7 +1,10 @@
 import { type StoredEffect, StoredEffectSchema } from './core/action.js';
 import type { Logger } from './core/context.js';
+import { EffectError } from './core/errors.js';
 import type { Database } from './db/database.js';
 import { type Claimed, claimEffects, completeEffect, failEffect, pruneDeliveries } from './db/outbox.js';
+
+export { EffectError };
 
 /** Who an effect acts for. */
 export interface EffectTarget {
@@ -13,18 +16,6 @@ export interface EffectTarget {
 
 /** Runs one effect: a Web API call, a response_url post or a store write. Throws on failure. */
 export type EffectRunner = (effect: StoredEffect, target: EffectTarget) => Promise<void>;
-
-/** A failure the runner classified: `retryable: false` fails the effect for good at once. */
-export class EffectError extends Error {
-  override readonly name = 'EffectError';
-  readonly retryable: boolean;
-  readonly retryAfterMs: number | undefined;
-  constructor(message: string, options: { retryable: boolean; retryAfterMs?: number; cause?: unknown }) {
-    super(message, { cause: options.cause });
-    this.retryable = options.retryable;
-    this.retryAfterMs = options.retryAfterMs;
-  }
-}
 
 /** How one effect ended this time. */
 export interface Outcome {
@@ -81,9 +72,24 @@ export class Executor {
     };
   }
 
-  /** Runs the effects of one just-recorded delivery, in order. */
-  runDelivery(deliveryId: number): Promise<Outcome[]> {
-    return this.#track(this.#claimAndRun({ deliveryId, limit: 1_000 }));
+  /**
+   * Runs the effects of one just-recorded delivery, in order. With a `deadline` (epoch ms), effects
+   * are claimed one at a time and none starts after it: the rest stay pending for a drain (Lambda).
+   */
+  runDelivery(deliveryId: number, options: { deadline?: number } = {}): Promise<Outcome[]> {
+    const { deadline } = options;
+    if (deadline === undefined) return this.#track(this.#claimAndRun({ deliveryId, limit: 1_000 }));
+    return this.#track(
+      (async () => {
+        const outcomes: Outcome[] = [];
+        while (Date.now() < deadline) {
+          const ran = await this.#claimAndRun({ deliveryId, limit: 1 });
+          if (ran.length === 0) break;
+          outcomes.push(...ran);
+        }
+        return outcomes;
+      })(),
+    );
   }
 
   /** Runs every due effect (after a crash, a retry delay, or another process's expired lease), then prunes. */

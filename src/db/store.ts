@@ -1,7 +1,7 @@
 import { and, asc, eq, ilike, isNull, or, sql } from 'drizzle-orm';
 import type { StoreWrite } from '../core/action.js';
 import type { ChannelLink, Lookups, Organization } from '../core/context.js';
-import { StoreUnavailableError } from '../core/errors.js';
+import { EffectError, StoreUnavailableError } from '../core/errors.js';
 import type { Database } from './database.js';
 import { channelLinks, installations, organizations } from './schema.js';
 
@@ -73,12 +73,6 @@ export class DbLookups implements Lookups {
   }
 }
 
-/** A store write that cannot succeed however often it is tried. */
-export class StoreWriteError extends Error {
-  override readonly name = 'StoreWriteError';
-  readonly retryable = false;
-}
-
 /** Applies one store-write effect. */
 export async function applyStoreWrite(db: Database, write: StoreWrite): Promise<void> {
   switch (write.op) {
@@ -87,7 +81,10 @@ export async function applyStoreWrite(db: Database, write: StoreWrite): Promise<
         .select({ id: organizations.id })
         .from(organizations)
         .where(eq(organizations.slug, write.organizationSlug));
-      if (!org) throw new StoreWriteError(`organization ${write.organizationSlug} no longer exists`);
+      if (!org)
+        throw new EffectError(`organization ${write.organizationSlug} no longer exists`, {
+          retryable: false,
+        });
       await db
         .insert(channelLinks)
         .values({

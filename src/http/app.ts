@@ -1,0 +1,116 @@
+import { type Context, Hono } from 'hono';
+import { bodyLimit } from 'hono/body-limit';
+import { HTTPException } from 'hono/http-exception';
+import type { Logger } from '../core/context.js';
+import { normalizeHttp } from '../core/normalize.js';
+import { logDelivery, logOutcomes } from '../delivery-log.js';
+import { dispatch, type Pipeline } from '../dispatch.js';
+import { type SlackSignatureVariables, slackSignature } from './slack-signature.js';
+
+/** Slack's payloads are small; anything larger is not from Slack. */
+export const MAX_BODY_BYTES = 1024 * 1024;
+
+/** What the app needs for a request. */
+export interface HttpServices {
+  pipeline: Pipeline;
+  signingSecret: string;
+}
+
+/** The app's Hono environment: bindings are the runtime's (Worker bindings, or none). */
+export type AppEnv = {
+  Bindings: Record<string, unknown>;
+  Variables: SlackSignatureVariables & { services: HttpServices };
+};
+
+/** How a runtime hosts the app: where its services come from, and how work outlives the response. */
+export interface HttpRuntime {
+  /** Node: built once at start-up. Workers: from the bindings, per request. */
+  services(c: Context<AppEnv>): Promise<HttpServices>;
+  /** Runs `work` after the ack: waitUntil, in process, or within Lambda's budget (awaited before responding). */
+  defer(c: Context<AppEnv>, work: () => Promise<unknown>): Promise<void> | void;
+  logger: Logger;
+  version: string;
+}
+
+const error = (c: Context, status: 400 | 404 | 405 | 413 | 415 | 500 | 503, code: string, message: string) =>
+  c.json({ error: code, message }, status);
+
+/** The Hono app: `POST /slack/events` for every delivery kind, and `GET /healthz`. */
+export function createApp(runtime: HttpRuntime): Hono<AppEnv> {
+  const app = new Hono<AppEnv>();
+  const { logger } = runtime;
+
+  app.post(
+    '/slack/events',
+    bodyLimit({
+      maxSize: MAX_BODY_BYTES,
+      onError: (c) => error(c, 413, 'body_too_large', `the body is larger than ${MAX_BODY_BYTES} bytes`),
+    }),
+    async function services(c, next) {
+      c.set('services', await runtime.services(c));
+      await next();
+    },
+    slackSignature<AppEnv>({ signingSecret: (c) => c.var.services.signingSecret }),
+    async function slackEvents(c) {
+      const started = performance.now();
+      const retryNum = Number.parseInt(c.req.header('x-slack-retry-num') ?? '0', 10);
+      const inbound = normalizeHttp({
+        body: c.var.slackBody,
+        contentType: c.req.header('content-type'),
+        retryNum: Number.isFinite(retryNum) && retryNum > 0 ? retryNum : 0,
+        retryReason: c.req.header('x-slack-retry-reason'),
+      });
+      if (!inbound.ok) {
+        const status = inbound.error.code === 'unsupported_media_type' ? 415 : 400;
+        return error(c, status, inbound.error.code, inbound.error.message);
+      }
+      if (inbound.value.type === 'url_verification') return c.json({ challenge: inbound.value.challenge });
+      if (inbound.value.type === 'ssl_check') return c.body(null, 200);
+      const { event } = inbound.value;
+      const { pipeline } = c.var.services;
+      const result = await dispatch(event, pipeline);
+      logDelivery(logger, event, result, performance.now() - started);
+      if (result.status === 'unavailable') {
+        c.header('retry-after', '1');
+        return error(c, 503, 'store_unavailable', 'the delivery could not be recorded; Slack will retry it');
+      }
+      const response = result.body ? c.json(result.body) : c.body(null, 200);
+      if (result.recorded === 'new') {
+        await runtime.defer(c, () =>
+          result.run().then(
+            (outcomes) => logOutcomes(logger, event, outcomes),
+            (cause) =>
+              logger.error('effects left for the next drain', {
+                delivery: event.deliveryId,
+                cause: String(cause),
+              }),
+          ),
+        );
+      }
+      return response;
+    },
+  );
+  app.all('/slack/events', (c) => {
+    c.header('allow', 'POST');
+    return error(c, 405, 'method_not_allowed', 'Slack delivers with POST');
+  });
+
+  app.get('/healthz', async (c) => {
+    let database = 'ok';
+    try {
+      const { pipeline } = await runtime.services(c);
+      await pipeline.database.raw('select 1', []);
+    } catch {
+      database = 'unreachable';
+    }
+    return c.json({ status: 'ok', version: runtime.version, database });
+  });
+
+  app.notFound((c) => error(c, 404, 'not_found', `no route for ${c.req.method} ${c.req.path}`));
+  app.onError((err, c) => {
+    if (err instanceof HTTPException) return err.getResponse();
+    logger.error('request failed', { path: c.req.path, error: err.message });
+    return error(c, 500, 'internal_error', 'the request could not be handled');
+  });
+  return app;
+}

@@ -1,0 +1,23 @@
+/** `npm run dev:http`: the HTTP mount on Node (@hono/node-server). */
+import { requireKeys } from '../config.js';
+import { openDatabase } from '../db/open.js';
+import { createLogger } from '../logger.js';
+import { nodeConfig, runMain } from './cli.js';
+import { startHttpServer } from './node-http.js';
+
+runMain(async () => {
+  const config = requireKeys(nodeConfig(), ['SLACK_SIGNING_SECRET']);
+  const logger = createLogger(config.LOG_LEVEL);
+  const database = await openDatabase(config.DATABASE_URL, {
+    migrate: !config.DATABASE_URL?.startsWith('postgres'),
+  });
+  const server = await startHttpServer({ config, database, logger });
+  logger.info(`listening on http://127.0.0.1:${server.port}/slack/events`, { database: database.where });
+  const stop = async (signal: string) => {
+    logger.info(`${signal}: finishing running effects`);
+    await server.close();
+    process.exit(0);
+  };
+  process.once('SIGTERM', () => void stop('SIGTERM'));
+  process.once('SIGINT', () => void stop('SIGINT'));
+});

@@ -1,0 +1,47 @@
+import type { FetchFunction } from '@slack/web-api';
+import type { Config } from './config.js';
+import type { HandlerContext, Logger } from './core/context.js';
+import type { DatabaseHandle } from './db/database.js';
+import { applyStoreWrite, DbLookups } from './db/store.js';
+import type { Pipeline } from './dispatch.js';
+import { type EffectRunner, Executor, type ExecutorOptions } from './executor.js';
+import { createAppRouter } from './handlers/index.js';
+import { SlackClients } from './slack/client.js';
+import { slackRunner } from './slack/execute.js';
+import { botTokens } from './slack/tokens.js';
+
+export interface ServiceOptions {
+  config: Config;
+  database: DatabaseHandle;
+  logger: Logger;
+  /** WebClient's fetch: keep-alive on Node, the workerd wrapper on Workers. */
+  slackFetch?: FetchFunction;
+  executor?: ExecutorOptions;
+}
+
+/** Wires the pipeline every mount shares: router, look-ups, store, Slack clients and the executor. */
+export function createPipeline(options: ServiceOptions): Pipeline {
+  const { config, database, logger } = options;
+  const slack = slackRunner({
+    clients: new SlackClients({ slackApiUrl: config.SLACK_API_URL, fetch: options.slackFetch }),
+    botToken: botTokens({
+      db: database.db,
+      encryptionKey: config.TOKEN_ENCRYPTION_KEY,
+      fallback: config.SLACK_BOT_TOKEN,
+    }),
+  });
+  const runner: EffectRunner = (effect, target) =>
+    effect.type === 'store' ? applyStoreWrite(database.db, effect) : slack(effect, target);
+  const ctx: HandlerContext = {
+    lookups: new DbLookups(database.db),
+    config: { appUrl: config.APP_URL },
+    now: () => new Date(),
+  };
+  return {
+    router: createAppRouter(logger),
+    ctx,
+    database,
+    executor: new Executor(database.db, runner, { logger, ...options.executor }),
+    logger,
+  };
+}

@@ -1,0 +1,45 @@
+import { and, eq, isNull, or } from 'drizzle-orm';
+import type { Database } from '../db/database.js';
+import { installations } from '../db/schema.js';
+import { decryptToken } from '../db/token-crypto.js';
+
+/** Who an effect acts for. */
+export interface Workspace {
+  teamId: string | null;
+  enterpriseId: string | null;
+}
+
+/** Finds the bot token for a workspace. */
+export type BotTokenSource = (workspace: Workspace) => Promise<string | null>;
+
+/**
+ * The installation's token when the workspace installed the app through OAuth (a workspace
+ * install, or its enterprise's org-wide install), else `SLACK_BOT_TOKEN`.
+ */
+export function botTokens(options: {
+  db: Database;
+  encryptionKey?: string;
+  fallback?: string;
+}): BotTokenSource {
+  return async function botToken({ teamId, enterpriseId }) {
+    const enterprise = enterpriseId
+      ? eq(installations.enterpriseId, enterpriseId)
+      : isNull(installations.enterpriseId);
+    const owner = teamId
+      ? or(
+          and(enterprise, eq(installations.teamId, teamId)),
+          and(enterprise, eq(installations.isEnterpriseInstall, true)),
+        )
+      : and(enterprise, eq(installations.isEnterpriseInstall, true));
+    const [found] = await options.db
+      .select({ token: installations.botToken })
+      .from(installations)
+      .where(owner)
+      .orderBy(installations.isEnterpriseInstall)
+      .limit(1);
+    if (!found) return options.fallback ?? null;
+    if (!options.encryptionKey)
+      throw new Error('an installation is stored but TOKEN_ENCRYPTION_KEY is not set');
+    return decryptToken(options.encryptionKey, found.token);
+  };
+}

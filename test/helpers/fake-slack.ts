@@ -1,0 +1,152 @@
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+
+/** One request the fake received. */
+export interface FakeCall {
+  /** Web API method (`chat.postMessage`), or `respond:<path>` for a response_url post. */
+  method: string;
+  /** The bearer token, or null. */
+  token: string | null;
+  /** Arguments, with JSON-encoded values (blocks, view, unfurls) decoded. */
+  args: Record<string, unknown>;
+  at: number;
+}
+
+/** What the fake answers; `delayMs` sleeps first. */
+export interface FakeReply {
+  status?: number;
+  headers?: Record<string, string>;
+  body?: unknown;
+  delayMs?: number;
+}
+
+type Responder = (call: FakeCall, nth: number) => FakeReply | undefined;
+
+function decode(value: string): unknown {
+  if (/^[[{]/.test(value)) {
+    try {
+      return JSON.parse(value);
+    } catch {
+      return value;
+    }
+  }
+  return value;
+}
+
+async function readBody(req: IncomingMessage): Promise<string> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of req) chunks.push(chunk as Buffer);
+  return Buffer.concat(chunks).toString('utf8');
+}
+
+/**
+ * A fake Slack on 127.0.0.1: the Web API under /api/ (every call recorded; replies scriptable per
+ * method) and response_url endpoints under /respond/. Point WebClient at `apiUrl`.
+ */
+export class FakeSlack {
+  readonly calls: FakeCall[] = [];
+  readonly #responders = new Map<string, Responder>();
+  readonly #counts = new Map<string, number>();
+  readonly #waiters = new Set<() => void>();
+  #server: Server | null = null;
+  port = 0;
+
+  get apiUrl(): string {
+    return `http://127.0.0.1:${this.port}/api/`;
+  }
+
+  /** A response_url on this fake. */
+  responseUrl(id: string): string {
+    return `http://127.0.0.1:${this.port}/respond/${id}`;
+  }
+
+  /** Scripts the replies to `method` (nth counts from 1); return undefined for the default `{ ok: true }`. */
+  on(method: string, responder: Responder): this {
+    this.#responders.set(method, responder);
+    return this;
+  }
+
+  /** Calls of one method. */
+  callsOf(method: string): FakeCall[] {
+    return this.calls.filter((call) => call.method === method);
+  }
+
+  /** Resolves once `predicate` holds over the calls, or rejects after `timeoutMs`. */
+  waitFor(predicate: (calls: FakeCall[]) => boolean, timeoutMs = 10_000): Promise<void> {
+    if (predicate(this.calls)) return Promise.resolve();
+    return new Promise((resolve, reject) => {
+      const check = () => {
+        if (!predicate(this.calls)) return;
+        clearTimeout(timer);
+        this.#waiters.delete(check);
+        resolve();
+      };
+      const timer = setTimeout(() => {
+        this.#waiters.delete(check);
+        reject(
+          new Error(
+            `fake Slack: condition not met in ${timeoutMs} ms; calls: ${this.calls.map((c) => c.method).join(', ')}`,
+          ),
+        );
+      }, timeoutMs);
+      this.#waiters.add(check);
+    });
+  }
+
+  reset(): void {
+    this.calls.length = 0;
+    this.#responders.clear();
+    this.#counts.clear();
+  }
+
+  async start(port = 0): Promise<this> {
+    this.#server = createServer((req, res) => void this.#handle(req, res));
+    this.#server.keepAliveTimeout = 30_000;
+    await new Promise<void>((resolve) => this.#server?.listen(port, '127.0.0.1', resolve));
+    this.port = (this.#server.address() as AddressInfo).port;
+    return this;
+  }
+
+  async stop(): Promise<void> {
+    this.#server?.closeAllConnections();
+    await new Promise<void>((resolve) => (this.#server ? this.#server.close(() => resolve()) : resolve()));
+  }
+
+  async #handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const path = new URL(req.url ?? '/', 'http://x').pathname;
+    const raw = await readBody(req);
+    const type = req.headers['content-type'] ?? '';
+    const args: Record<string, unknown> = {};
+    if (type.includes('application/json') && raw) Object.assign(args, JSON.parse(raw));
+    else for (const [key, value] of new URLSearchParams(raw)) args[key] = decode(value);
+    const auth = req.headers.authorization;
+    const method = path.startsWith('/api/') ? path.slice(5) : `respond:${path.slice('/respond/'.length)}`;
+    const token = auth?.startsWith('Bearer ')
+      ? auth.slice(7)
+      : typeof args.token === 'string'
+        ? args.token
+        : null;
+    const call: FakeCall = { method, token, args, at: Date.now() };
+    const nth = (this.#counts.get(method) ?? 0) + 1;
+    this.#counts.set(method, nth);
+    const reply = this.#responders.get(method)?.(call, nth) ?? {};
+    if (reply.delayMs) await new Promise((resolve) => setTimeout(resolve, reply.delayMs));
+    const status = reply.status ?? 200;
+    if (status === 200) {
+      this.calls.push(call);
+      for (const waiter of this.#waiters) waiter();
+    }
+    const body =
+      reply.body ?? (method.startsWith('respond:') ? 'ok' : { ok: true, ...defaults(method, args) });
+    res.writeHead(status, {
+      'content-type': typeof body === 'string' ? 'text/plain' : 'application/json',
+      ...reply.headers,
+    });
+    res.end(typeof body === 'string' ? body : JSON.stringify(body));
+  }
+}
+
+function defaults(method: string, args: Record<string, unknown>): Record<string, unknown> {
+  if (method === 'chat.postMessage') return { channel: args.channel, ts: `${Date.now() / 1000}` };
+  return {};
+}
