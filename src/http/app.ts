@@ -26,8 +26,11 @@ export type AppEnv = {
 export interface HttpRuntime {
   /** Node: built once at start-up. Workers: from the bindings, per request. */
   services(c: Context<AppEnv>): Promise<HttpServices>;
-  /** Runs `work` after the ack: waitUntil, in process, or within Lambda's budget (awaited before responding). */
-  defer(c: Context<AppEnv>, work: () => Promise<unknown>): Promise<void> | void;
+  /**
+   * Runs a delivery's effects after the ack: waitUntil, in process, or within Lambda's budget (awaited
+   * before responding; effects not started by `deadline` stay in the outbox for a drain).
+   */
+  defer(c: Context<AppEnv>, run: (options?: { deadline?: number }) => Promise<unknown>): Promise<void> | void;
   logger: Logger;
   version: string;
 }
@@ -76,8 +79,8 @@ export function createApp(runtime: HttpRuntime): Hono<AppEnv> {
       }
       const response = result.body ? c.json(result.body) : c.body(null, 200);
       if (result.recorded === 'new') {
-        await runtime.defer(c, () =>
-          result.run().then(
+        await runtime.defer(c, (options) =>
+          result.run(options).then(
             (outcomes) => logOutcomes(logger, event, outcomes),
             (cause) =>
               logger.error('effects left for the next drain', {

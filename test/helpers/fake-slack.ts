@@ -114,6 +114,12 @@ export class FakeSlack {
 
   async #handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const path = new URL(req.url ?? '/', 'http://x').pathname;
+    if (path === '/_calls') {
+      // For tests that run elsewhere (workerd): what this fake has received.
+      res.writeHead(200, { 'content-type': 'application/json' });
+      res.end(JSON.stringify(this.calls));
+      return;
+    }
     const raw = await readBody(req);
     const type = req.headers['content-type'] ?? '';
     const args: Record<string, unknown> = {};

@@ -1,0 +1,52 @@
+/** AWS Lambda entry (API Gateway v2 or a function URL): `handler`, and `drain` for a schedule. */
+import { handle } from 'hono/aws-lambda';
+import { loadConfig, requireKeys } from '../config.js';
+import { openDatabase } from '../db/open.js';
+import { createApp } from '../http/app.js';
+import { createLogger } from '../logger.js';
+import { createPipeline } from '../services.js';
+import { VERSION } from '../version.js';
+import { keepAliveFetch } from './keep-alive-fetch.js';
+
+/** Effects that finish within this long after the ack is ready run before the response; the rest wait for `drain`. */
+export const EFFECT_BUDGET_MS = 2_000;
+
+/** Built once per Lambda instance, on its first invocation. */
+const ready = (async () => {
+  const config = requireKeys(loadConfig(process.env), ['SLACK_SIGNING_SECRET', 'DATABASE_URL']);
+  const logger = createLogger(config.LOG_LEVEL);
+  // One invocation at a time per instance: one connection is enough. PostgreSQL is migrated by
+  // `npm run db:migrate` before a deploy; an embedded database (tests) migrates itself.
+  const database = await openDatabase(config.DATABASE_URL, {
+    max: 1,
+    migrate: !config.DATABASE_URL.startsWith('postgres'),
+  });
+  const pipeline = createPipeline({ config, database, logger, slackFetch: keepAliveFetch() });
+  const app = createApp({
+    services: async () => ({ pipeline, signingSecret: config.SLACK_SIGNING_SECRET }),
+    // Lambda has no waitUntil: the instance freezes once the response is returned.
+    defer: async (_c, run) => {
+      const deadline = Date.now() + EFFECT_BUDGET_MS;
+      let timer: ReturnType<typeof setTimeout> | undefined;
+      const budget = new Promise<void>((resolve) => {
+        timer = setTimeout(resolve, EFFECT_BUDGET_MS + 250);
+      });
+      await Promise.race([run({ deadline }), budget]);
+      clearTimeout(timer);
+    },
+    logger,
+    version: VERSION,
+  });
+  return { app, pipeline, lambda: handle(app) };
+})();
+// A start-up error is reported by every invocation (it awaits `ready`), not as an unhandled rejection.
+ready.catch(() => {});
+
+/** The HTTP handler. */
+export const handler: ReturnType<typeof handle> = async (event, context) =>
+  (await ready).lambda(event, context);
+
+/** Runs every pending effect; schedule it (EventBridge, every minute). */
+export async function drain() {
+  return (await ready).pipeline.executor.drain();
+}

@@ -1,0 +1,89 @@
+/** Cloudflare Workers entry: effects run through `waitUntil`, and a Cron Trigger drains leftovers. */
+import type { ExecutionContext } from 'hono';
+import { loadConfig, requireKeys } from '../config.js';
+import { type DatabaseHandle, parseDatabaseUrl } from '../db/database.js';
+import { openPostgres } from '../db/postgres.js';
+import { createApp } from '../http/app.js';
+import { createLogger } from '../logger.js';
+import { createPipeline } from '../services.js';
+import { workerdFetch } from '../slack/client.js';
+import { VERSION } from '../version.js';
+
+/** Worker bindings: the settings of .env.example as vars and secrets, and an optional Hyperdrive. */
+export interface WorkerEnv {
+  HYPERDRIVE?: { connectionString: string };
+  [name: string]: unknown;
+}
+
+/**
+ * The module Worker's handlers, typed with the DOM Request/Response the rest of the code uses
+ * (workers-types' own Request type does not mix with them); same shape as `ExportedHandler<WorkerEnv>`.
+ */
+interface WorkerHandlers {
+  fetch(request: Request, env: WorkerEnv, ctx: ExecutionContext): Promise<Response>;
+  scheduled(controller: unknown, env: WorkerEnv, ctx: ExecutionContext): Promise<void>;
+}
+
+/** postgres.js connections belong to one request on workerd: open one per request, close it after. */
+async function openFor(env: WorkerEnv, databaseUrl: string | undefined): Promise<DatabaseHandle> {
+  const url = env.HYPERDRIVE?.connectionString ?? databaseUrl;
+  const target = parseDatabaseUrl(url);
+  if (target.driver !== 'postgres') {
+    throw new Error('on Workers, set DATABASE_URL to a postgres:// URL or bind Hyperdrive as HYPERDRIVE');
+  }
+  return openPostgres(target.url, target, { max: 1, probe: false });
+}
+
+function scope(env: WorkerEnv) {
+  const config = requireKeys(loadConfig(env), ['SLACK_SIGNING_SECRET']);
+  const logger = createLogger(config.LOG_LEVEL);
+  let database: Promise<DatabaseHandle> | null = null;
+  const open = () => {
+    database ??= openFor(env, config.DATABASE_URL);
+    return database;
+  };
+  const pipeline = async () =>
+    createPipeline({
+      config,
+      database: await open(),
+      logger,
+      slackFetch: workerdFetch,
+      executor: { logger },
+    });
+  const close = async () => {
+    if (database) await (await database).close();
+  };
+  return { config, logger, pipeline, close };
+}
+
+export default {
+  async fetch(request, env, ctx) {
+    const s = scope(env);
+    const pending: Promise<unknown>[] = [];
+    const app = createApp({
+      services: async () => ({ pipeline: await s.pipeline(), signingSecret: s.config.SLACK_SIGNING_SECRET }),
+      defer: (_c, work) => {
+        pending.push(work());
+      },
+      logger: s.logger,
+      version: VERSION,
+    });
+    const response = await app.fetch(request, env, ctx);
+    ctx.waitUntil(Promise.allSettled(pending).then(s.close));
+    return response;
+  },
+
+  async scheduled(_controller, env, ctx) {
+    const s = scope(env);
+    ctx.waitUntil(
+      (async () => {
+        try {
+          const report = await (await s.pipeline()).executor.drain();
+          s.logger.info('drain', { ...report });
+        } finally {
+          await s.close();
+        }
+      })(),
+    );
+  },
+} satisfies WorkerHandlers;
