@@ -1,10 +1,12 @@
 /** `npm run bench [-- case…]`: every case, or the ones named (storage, http, socket). */
 
+import { benchHttp } from './http.js';
 import { machine } from './stats.js';
 import { benchStorage } from './storage.js';
 
 const CASES: Record<string, () => Promise<void>> = {
   storage: benchStorage,
+  http: benchHttp,
 };
 
 const wanted = process.argv.slice(2).filter((arg) => arg in CASES);
