@@ -72,13 +72,11 @@ describe('the Slack runner', () => {
   });
 
   it('uses an org-wide installation for a workspace of that enterprise', async () => {
-    await database.db
-      .insert(installations)
-      .values({
-        enterpriseId: 'E1',
-        isEnterpriseInstall: true,
-        botToken: await encryptToken(KEY, 'xoxb-org'),
-      });
+    await database.db.insert(installations).values({
+      enterpriseId: 'E1',
+      isEnterpriseInstall: true,
+      botToken: await encryptToken(KEY, 'xoxb-org'),
+    });
     await runner()(post, { teamId: 'T9', enterpriseId: 'E1' });
     expect(fake.calls[0]?.token).toBe('xoxb-org');
   });
