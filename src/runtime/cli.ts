@@ -2,9 +2,17 @@ import { existsSync } from 'node:fs';
 import { type Config, ConfigError, loadConfig } from '../config.js';
 import { StoreUnavailableError } from '../core/errors.js';
 import { DatabaseLockedError } from '../db/pglite.js';
+import { SocketModeFatalError } from '../socket/connection.js';
+import { AlreadyRunningError } from '../socket/single-instance.js';
 
 /** Errors that are the user's to fix: one line, no stack trace. */
-const USER_ERRORS = [ConfigError, StoreUnavailableError, DatabaseLockedError];
+const USER_ERRORS = [
+  ConfigError,
+  StoreUnavailableError,
+  DatabaseLockedError,
+  SocketModeFatalError,
+  AlreadyRunningError,
+];
 
 /** A user-facing start-up error that is not one of the classes above. */
 export class StartupError extends Error {

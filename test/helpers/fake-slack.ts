@@ -1,5 +1,6 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { type WebSocket, WebSocketServer } from 'ws';
 
 /** One request the fake received. */
 export interface FakeCall {
@@ -21,6 +22,15 @@ export interface FakeReply {
 }
 
 type Responder = (call: FakeCall, nth: number) => FakeReply | undefined;
+
+/** An envelope sent over Socket Mode, and what became of it. */
+export interface SentEnvelope {
+  envelope: Record<string, unknown> & { envelope_id: string };
+  sentAt: number;
+  /** Times it was (re)delivered. */
+  deliveries: number;
+  ack?: { payload: unknown; at: number };
+}
 
 function decode(value: string): unknown {
   if (/^[[{]/.test(value)) {
@@ -50,6 +60,18 @@ export class FakeSlack {
   readonly #waiters = new Set<() => void>();
   #server: Server | null = null;
   port = 0;
+
+  // Socket Mode
+  readonly #wss = new WebSocketServer({ noServer: true });
+  readonly sockets: WebSocket[] = [];
+  readonly envelopes = new Map<string, SentEnvelope>();
+  /** Every ack received, in order (a duplicate ack shows up twice). */
+  readonly acks: { envelopeId: string; payload: unknown; at: number }[] = [];
+  /** Intervals with no socket open after the first one connected: [closedAt, reopenedAt]. */
+  readonly gaps: [number, number | null][] = [];
+  /** Connections opened so far. */
+  connections = 0;
+  #wasOpen = false;
 
   get apiUrl(): string {
     return `http://127.0.0.1:${this.port}/api/`;
@@ -97,10 +119,96 @@ export class FakeSlack {
     this.calls.length = 0;
     this.#responders.clear();
     this.#counts.clear();
+    this.envelopes.clear();
+    this.acks.length = 0;
+    this.gaps.length = 0;
+  }
+
+  /** The sockets still open. */
+  openSockets(): WebSocket[] {
+    return this.sockets.filter((socket) => socket.readyState === socket.OPEN);
+  }
+
+  /** Sends an envelope on the newest open socket; it is redelivered on the next one if the socket closes unacked. */
+  sendEnvelope(envelope: Record<string, unknown> & { envelope_id: string }): void {
+    const sent: SentEnvelope = this.envelopes.get(envelope.envelope_id) ?? {
+      envelope,
+      sentAt: Date.now(),
+      deliveries: 0,
+    };
+    this.envelopes.set(envelope.envelope_id, sent);
+    const socket = this.openSockets().at(-1);
+    if (!socket) return; // delivered when a socket opens
+    sent.deliveries++;
+    socket.send(
+      JSON.stringify(
+        sent.deliveries > 1
+          ? { ...envelope, retry_attempt: sent.deliveries - 1, retry_reason: 'timeout' }
+          : envelope,
+      ),
+    );
+  }
+
+  /** Envelopes not acked yet. */
+  unacked(): SentEnvelope[] {
+    return [...this.envelopes.values()].filter((sent) => !sent.ack);
+  }
+
+  /** Sends Slack's `disconnect` frame; closes that socket `closeAfterMs` later, as Slack does. */
+  disconnect(
+    reason: 'refresh_requested' | 'warning' | 'link_disabled' | 'too_many_websockets',
+    closeAfterMs = 1_000,
+  ): void {
+    const socket = this.openSockets().at(-1);
+    socket?.send(JSON.stringify({ type: 'disconnect', reason, debug_info: { host: 'fake' } }));
+    setTimeout(() => socket?.close(), closeAfterMs).unref();
+  }
+
+  /** Drops the newest socket without a word, as a network failure would. */
+  dropSocket(): void {
+    this.openSockets().at(-1)?.terminate();
+  }
+
+  #onSocket(socket: WebSocket): void {
+    this.sockets.push(socket);
+    this.connections++;
+    const gap = this.gaps.at(-1);
+    if (gap && gap[1] === null) gap[1] = Date.now();
+    this.#wasOpen = true;
+    socket.send(
+      JSON.stringify({
+        type: 'hello',
+        num_connections: this.openSockets().length,
+        debug_info: { host: 'fake' },
+        connection_info: { app_id: 'A0APP0001' },
+      }),
+    );
+    socket.on('message', (data) => {
+      const message = JSON.parse(String(data)) as { envelope_id?: string; payload?: unknown };
+      if (!message.envelope_id) return;
+      const at = Date.now();
+      this.acks.push({ envelopeId: message.envelope_id, payload: message.payload, at });
+      const sent = this.envelopes.get(message.envelope_id);
+      if (sent && !sent.ack) sent.ack = { payload: message.payload, at };
+      for (const waiter of this.#waiters) waiter();
+    });
+    socket.on('close', () => {
+      if (this.#wasOpen && this.openSockets().length === 0) this.gaps.push([Date.now(), null]);
+      // Slack redelivers what the closed socket left unacked, on another connection.
+      setTimeout(() => {
+        for (const sent of this.unacked())
+          if (this.openSockets().length > 0) this.sendEnvelope(sent.envelope);
+      }, 50).unref();
+    });
+    // Envelopes that waited for a socket.
+    for (const sent of this.unacked()) if (sent.deliveries === 0) this.sendEnvelope(sent.envelope);
   }
 
   async start(port = 0): Promise<this> {
     this.#server = createServer((req, res) => void this.#handle(req, res));
+    this.#server.on('upgrade', (req, socket, head) => {
+      this.#wss.handleUpgrade(req, socket, head, (ws) => this.#onSocket(ws));
+    });
     this.#server.keepAliveTimeout = 30_000;
     await new Promise<void>((resolve) => this.#server?.listen(port, '127.0.0.1', resolve));
     this.port = (this.#server.address() as AddressInfo).port;
@@ -108,6 +216,7 @@ export class FakeSlack {
   }
 
   async stop(): Promise<void> {
+    for (const socket of this.sockets) socket.terminate();
     this.#server?.closeAllConnections();
     await new Promise<void>((resolve) => (this.#server ? this.#server.close(() => resolve()) : resolve()));
   }
@@ -143,7 +252,8 @@ export class FakeSlack {
       for (const waiter of this.#waiters) waiter();
     }
     const body =
-      reply.body ?? (method.startsWith('respond:') ? 'ok' : { ok: true, ...defaults(method, args) });
+      reply.body ??
+      (method.startsWith('respond:') ? 'ok' : { ok: true, ...defaults(method, args, this.port) });
     res.writeHead(status, {
       'content-type': typeof body === 'string' ? 'text/plain' : 'application/json',
       ...reply.headers,
@@ -152,7 +262,9 @@ export class FakeSlack {
   }
 }
 
-function defaults(method: string, args: Record<string, unknown>): Record<string, unknown> {
+function defaults(method: string, args: Record<string, unknown>, port: number): Record<string, unknown> {
   if (method === 'chat.postMessage') return { channel: args.channel, ts: `${Date.now() / 1000}` };
+  if (method === 'apps.connections.open') return { url: `ws://127.0.0.1:${port}/link/?ticket=${Date.now()}` };
+  if (method === 'auth.test') return { user_id: 'U0BOT0001', team_id: 'T0001ACME', bot_id: 'B0BOT0001' };
   return {};
 }

@@ -1,0 +1,41 @@
+/** `npm run dev:socket`: Socket Mode on a laptop. No public URL, no tunnel, no database server. */
+import { requireKeys } from '../src/config.js';
+import { openDatabase } from '../src/db/open.js';
+import { createLogger } from '../src/logger.js';
+import { nodeConfig, runMain } from '../src/runtime/cli.js';
+import { startSocketShim } from '../src/socket/shim.js';
+import { holdSingleInstanceLock } from '../src/socket/single-instance.js';
+
+runMain(async () => {
+  const config = requireKeys(nodeConfig(), ['SLACK_APP_TOKEN']);
+  const logger = createLogger(config.LOG_LEVEL);
+  const release = await holdSingleInstanceLock(config.DATABASE_URL);
+  const database = await openDatabase(config.DATABASE_URL, {
+    migrate: !config.DATABASE_URL?.startsWith('postgres'),
+  });
+  let shim: Awaited<ReturnType<typeof startSocketShim>> | null = null;
+  const shutdown = async (code: number) => {
+    await shim?.stop();
+    await database.close();
+    await release();
+    process.exit(code);
+  };
+  shim = await startSocketShim({
+    config,
+    database,
+    logger,
+    onFatal: (error) => {
+      console.error(`error: ${error.message}`);
+      void shutdown(1);
+    },
+  });
+  logger.info('Socket Mode connected: mention the bot, or type /link in a channel', {
+    database: database.where,
+  });
+  for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+    process.once(signal, () => {
+      logger.info(`${signal}: finishing running effects, then disconnecting`);
+      void shutdown(0);
+    });
+  }
+});
