@@ -9,9 +9,13 @@ import { holdSingleInstanceLock } from '../src/socket/single-instance.js';
 runMain(async () => {
   const config = requireKeys(nodeConfig(), ['SLACK_APP_TOKEN']);
   const logger = createLogger(config.LOG_LEVEL);
-  const release = await holdSingleInstanceLock(config.DATABASE_URL);
+  // Opening first gives the one-line "cannot reach" error; PGlite's own lock refuses a second process here.
   const database = await openDatabase(config.DATABASE_URL, {
     migrate: !config.DATABASE_URL?.startsWith('postgres'),
+  });
+  const release = await holdSingleInstanceLock(config.DATABASE_URL).catch(async (error: unknown) => {
+    await database.close();
+    throw error;
   });
   let shim: Awaited<ReturnType<typeof startSocketShim>> | null = null;
   const shutdown = async (code: number) => {

@@ -1,0 +1,74 @@
+import { readFileSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
+import { parse } from 'yaml';
+import { createAppRouter } from '../src/handlers/index.js';
+import { apiMethodsUsed } from '../src/handlers/methods.js';
+import { checkManifest, ManifestSchema } from '../src/manifest.js';
+import { fixtureEvent } from './helpers/events.js';
+import { fixtureNames } from './helpers/fixtures.js';
+import { ACME, GLOBEX, MemoryLookups, testContext } from './helpers/lookups.js';
+
+const manifest = ManifestSchema.parse(parse(readFileSync('manifest.yaml', 'utf8')));
+const appUrl = new URL('https://app.example.com');
+
+describe('manifest.yaml', () => {
+  it('is a valid manifest for Socket Mode', () => {
+    expect([manifest.display_information.name, manifest.settings.socket_mode_enabled]).toEqual([
+      'Org Linker',
+      true,
+    ]);
+  });
+
+  it('declares every event, command, scope and unfurl domain the code needs', () => {
+    expect(checkManifest(manifest, createAppRouter().routes(), apiMethodsUsed(), appUrl)).toEqual([]);
+  });
+
+  it('lists every Web API method the handlers return for the fixtures', async () => {
+    const router = createAppRouter();
+    const seen = new Set<string>();
+    const contexts = [
+      testContext(),
+      testContext(
+        new MemoryLookups([ACME, GLOBEX], [{ teamId: 'T0001ACME', channelId: 'C0CHAN001', slug: 'acme' }]),
+      ),
+    ];
+    for (const ctx of contexts) {
+      for (const name of fixtureNames()) {
+        for (const effect of (await router.dispatch(fixtureEvent(name), ctx)).effects) {
+          if (effect.type === 'api') seen.add(effect.method);
+        }
+      }
+    }
+    expect([...seen].sort()).toEqual([...apiMethodsUsed()].sort());
+  });
+
+  it('reports what a broken manifest lacks', () => {
+    const broken = ManifestSchema.parse({
+      ...manifest,
+      features: { ...manifest.features, unfurl_domains: ['example.org'], slash_commands: [] },
+      oauth_config: { scopes: { bot: ['chat:write'] } },
+      settings: {
+        ...manifest.settings,
+        interactivity: { is_enabled: false },
+        event_subscriptions: { bot_events: ['app_mention'] },
+      },
+    });
+    expect(checkManifest(broken, createAppRouter().routes(), apiMethodsUsed(), appUrl)).toEqual([
+      'features.slash_commands lacks /link',
+      'oauth_config.scopes.bot lacks commands (needed by /link)',
+      'features.slash_commands lacks /unlink',
+      'oauth_config.scopes.bot lacks commands (needed by /unlink)',
+      'oauth_config.scopes.bot lacks app_mentions:read (needed by the app_mention event)',
+      'settings.event_subscriptions.bot_events lacks link_shared',
+      'oauth_config.scopes.bot lacks links:read (needed by the link_shared event)',
+      'settings.event_subscriptions.bot_events lacks app_home_opened',
+      'settings.event_subscriptions.bot_events lacks app_uninstalled',
+      'settings.event_subscriptions.bot_events lacks tokens_revoked',
+      'settings.interactivity.is_enabled must be true (a block_action handler is registered)',
+      'settings.interactivity.is_enabled must be true (a options handler is registered)',
+      'settings.interactivity.is_enabled must be true (a view_submission handler is registered)',
+      'oauth_config.scopes.bot lacks links:write (needed by chat.unfurl)',
+      'features.unfurl_domains does not cover app.example.com (APP_URL)',
+    ]);
+  });
+});
