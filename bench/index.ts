@@ -1,12 +1,14 @@
 /** `npm run bench [-- case…]`: every case, or the ones named (storage, http, socket). */
 
 import { benchHttp } from './http.js';
+import { benchSocket } from './socket.js';
 import { machine } from './stats.js';
 import { benchStorage } from './storage.js';
 
 const CASES: Record<string, () => Promise<void>> = {
   storage: benchStorage,
   http: benchHttp,
+  socket: benchSocket,
 };
 
 const wanted = process.argv.slice(2).filter((arg) => arg in CASES);

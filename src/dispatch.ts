@@ -52,7 +52,7 @@ export async function dispatch(event: NormalizedEvent, pipeline: Pipeline): Prom
     if (routed.effects.length === 0) return { status: 'ack', ...base, recorded: 'none', run: nothing };
     let recorded: Awaited<ReturnType<typeof recordDelivery>>;
     try {
-      recorded = await recordDelivery(pipeline.database.raw, event, routed.effects, now());
+      recorded = await recordDelivery(pipeline.database.raw, event, routed.effects, now(), { lease: true });
     } catch (cause) {
       throw new StoreUnavailableError(
         `recording the delivery failed: ${cause instanceof Error ? cause.message : cause}`,
@@ -63,12 +63,12 @@ export async function dispatch(event: NormalizedEvent, pipeline: Pipeline): Prom
     }
     if (recorded.status === 'duplicate')
       return { status: 'ack', ...base, recorded: 'duplicate', run: nothing };
-    const { deliveryId } = recorded;
+    const { claimed } = recorded;
     return {
       status: 'ack',
       ...base,
       recorded: 'new',
-      run: (options) => pipeline.executor.runDelivery(deliveryId, options),
+      run: (options) => pipeline.executor.runClaimed(claimed, options),
     };
   } catch (error) {
     if (error instanceof StoreUnavailableError) return { status: 'unavailable', error: error.message };

@@ -33,7 +33,7 @@ export function createPipeline(options: ServiceOptions): Pipeline {
   const runner: EffectRunner = (effect, target) =>
     effect.type === 'store' ? applyStoreWrite(database.db, effect) : slack(effect, target);
   const ctx: HandlerContext = {
-    lookups: new DbLookups(database.db),
+    lookups: new DbLookups(database),
     config: { appUrl: config.APP_URL },
     now: () => new Date(),
   };

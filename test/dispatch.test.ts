@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { StoreUnavailableError } from '../src/core/errors.js';
 import type { DatabaseHandle } from '../src/db/database.js';
 import { migrate, openDatabase } from '../src/db/open.js';
-import { countEffects } from '../src/db/outbox.js';
+import { countEffects, LEASE_MS } from '../src/db/outbox.js';
 import { organizations } from '../src/db/schema.js';
 import { DbLookups } from '../src/db/store.js';
 import { dispatch, type Pipeline } from '../src/dispatch.js';
@@ -26,7 +26,7 @@ describe('dispatch: route → record → ack → run', () => {
     await handle.db.insert(organizations).values({ slug: 'acme', name: 'Acme Corp' });
     pipeline = {
       router: createAppRouter(quiet),
-      ctx: { ...testContext(new DbLookups(handle.db)) },
+      ctx: { ...testContext(new DbLookups(handle)) },
       database: handle,
       executor: new Executor(handle.db, runner, { logger: quiet }),
       logger: quiet,
@@ -44,9 +44,35 @@ describe('dispatch: route → record → ack → run', () => {
         text: '<@U0USER001> linked this channel to <https://app.example.com/orgs/acme|Acme Corp>.',
       },
     ]);
-    expect(await countEffects(handle.db)).toEqual({ pending: 1 });
+    // Leased to this process, which runs them right after the ack.
+    expect(await countEffects(handle.db)).toEqual({ running: 1 });
     expect((await result.run()).map((o) => o.status)).toEqual(['done']);
     expect(ran).toEqual(['store']);
+  });
+
+  it('leaves what a crash after the ack did not run to the drain, once the lease ends', async () => {
+    const result = await dispatch(fixtureEvent('event_app_mention_enterprise'), pipeline);
+    expect(result.status === 'ack' && result.recorded).toBe('new');
+    // The process dies here: result.run() never happens.
+    const later = new Executor(handle.db, runner, {
+      logger: quiet,
+      now: () => new Date(Date.now() + LEASE_MS + 1),
+    });
+    ran.length = 0;
+    expect((await later.drain()).done).toBe(1);
+    expect(ran).toEqual(['chat.postMessage']);
+  });
+
+  it('gives back the effects not started by the deadline (Lambda) for the next drain', async () => {
+    const result = await dispatch(
+      { ...fixtureEvent('event_app_mention'), deliveryId: 'deadline-1' },
+      pipeline,
+    );
+    if (result.status !== 'ack') throw new Error(result.error);
+    expect(await result.run({ deadline: Date.now() - 1 })).toEqual([]);
+    ran.length = 0;
+    expect((await pipeline.executor.drain()).done).toBe(1);
+    expect(ran).toEqual(['chat.postMessage']);
   });
 
   it('acks a redelivery the same way and runs nothing', async () => {
@@ -75,12 +101,12 @@ describe('dispatch: route → record → ack → run', () => {
     const down = await openDatabase('memory://');
     await migrate(down);
     await down.close();
-    const broken = { ...pipeline, database: down, ctx: testContext(new DbLookups(down.db)) };
+    const broken = { ...pipeline, database: down, ctx: testContext(new DbLookups(down)) };
     expect(await dispatch(fixtureEvent('event_app_mention'), broken)).toMatchObject({
       status: 'unavailable',
     });
     // Look-ups that fail are the store's fault, not the handler's: still no ack.
-    const lookupsDown = { ...pipeline, ctx: testContext(new DbLookups(down.db)) };
+    const lookupsDown = { ...pipeline, ctx: testContext(new DbLookups(down)) };
     const result = await dispatch(fixtureEvent('command_link'), lookupsDown);
     expect(result).toMatchObject({ status: 'unavailable' });
     expect(result.status === 'unavailable' && result.error).toMatch(/^organizationBySlug failed/);

@@ -1,4 +1,4 @@
-import { and, eq, sql } from 'drizzle-orm';
+import { and, eq, inArray, sql } from 'drizzle-orm';
 import * as z from 'zod';
 import type { Effect } from '../core/action.js';
 import type { NormalizedEvent } from '../core/event.js';
@@ -9,9 +9,9 @@ import { outbox } from './schema.js';
 /** How long a claimed effect stays claimed; a process that died mid-run frees its effects after this. */
 export const LEASE_MS = 60_000;
 
-/** What recording a delivery found. */
+/** What recording a delivery found; `claimed` are its effects, already leased to the caller when it asked. */
 export type RecordResult =
-  | { status: 'recorded'; deliveryId: number; effects: number }
+  | { status: 'recorded'; deliveryId: number; effects: number; claimed: Claimed[] }
   | { status: 'duplicate' };
 
 /** An effect taken from the outbox to run. */
@@ -35,20 +35,27 @@ const RECORD_SQL = `
     on conflict (dedup_key) do nothing
     returning id
   )
-  insert into outbox (delivery_id, position, action, team_id, enterprise_id, next_attempt_at, updated_at)
-  select d.id, e.ord - 1, e.value, $3::text, $4::text, $5::text::timestamptz, $5::text::timestamptz
+  insert into outbox (delivery_id, position, action, team_id, enterprise_id, next_attempt_at, updated_at,
+                      status, attempts, locked_until)
+  select d.id, e.ord - 1, e.value, $3::text, $4::text, $5::text::timestamptz, $5::text::timestamptz,
+         case when $7::text is null then 'pending' else 'running' end,
+         case when $7::text is null then 0 else 1 end,
+         $7::text::timestamptz
   from d, jsonb_array_elements($6::text::jsonb) with ordinality as e(value, ord)
-  returning delivery_id`;
+  returning id, delivery_id, position, action, team_id, enterprise_id, attempts`;
 
 /**
  * Records a delivery and its effects in one statement: the dedup key is unique, so a delivery seen
  * before inserts nothing and comes back `duplicate`. Call only with at least one effect.
+ * `lease: true` records the effects already claimed by the caller (it runs them right after the
+ * ack): no claim query on the hot path, and a crash before they ran frees them when the lease ends.
  */
 export async function recordDelivery(
   raw: RawSql,
   event: NormalizedEvent,
   effects: Effect[],
   now: Date,
+  options: { lease?: boolean } = {},
 ): Promise<RecordResult> {
   // Raw SQL: this runs before every ack, and the ORM's query building doubled its latency (bench: storage).
   const result = await raw(RECORD_SQL, [
@@ -58,11 +65,17 @@ export async function recordDelivery(
     event.enterpriseId,
     iso(now),
     JSON.stringify(effects),
+    options.lease ? iso(new Date(now.getTime() + LEASE_MS)) : null,
   ]);
-  const inserted = rows(result, z.object({ delivery_id: z.coerce.number() }));
-  const first = inserted[0];
+  const claimed = rows(result, ClaimedSchema).sort((a, b) => a.position - b.position);
+  const first = claimed[0];
   return first
-    ? { status: 'recorded', deliveryId: first.delivery_id, effects: inserted.length }
+    ? {
+        status: 'recorded',
+        deliveryId: first.delivery_id,
+        effects: claimed.length,
+        claimed: options.lease ? claimed : [],
+      }
     : { status: 'duplicate' };
 }
 
@@ -93,12 +106,28 @@ export async function claimEffects(
   return rows(result, ClaimedSchema).sort((a, b) => a.delivery_id - b.delivery_id || a.position - b.position);
 }
 
-/** Marks a claimed effect done. */
-export async function completeEffect(db: Database, id: number, now: Date): Promise<void> {
+/** Marks claimed effects done, in one statement. */
+export async function completeEffects(db: Database, ids: number[], now: Date): Promise<void> {
+  if (ids.length === 0) return;
   await db
     .update(outbox)
     .set({ status: 'done', lockedUntil: null, lastError: null, updatedAt: now })
-    .where(and(eq(outbox.id, id), eq(outbox.status, 'running')));
+    .where(and(inArray(outbox.id, ids), eq(outbox.status, 'running')));
+}
+
+/** Gives claimed effects that were not started back to the outbox, due now. */
+export async function releaseEffects(db: Database, ids: number[], now: Date): Promise<void> {
+  if (ids.length === 0) return;
+  await db
+    .update(outbox)
+    .set({
+      status: 'pending',
+      lockedUntil: null,
+      nextAttemptAt: now,
+      attempts: sql`${outbox.attempts} - 1`,
+      updatedAt: now,
+    })
+    .where(and(inArray(outbox.id, ids), eq(outbox.status, 'running')));
 }
 
 /** Records a failed attempt: back to pending at `retryAt`, or failed for good when `retryAt` is null. */

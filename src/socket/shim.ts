@@ -61,7 +61,15 @@ export async function startSocketShim(options: {
     }
     if (outage) logger.info('store reachable again');
     outage = false;
-    await ack(acceptsResponsePayload && result.body ? result.body : undefined);
+    try {
+      await ack(acceptsResponsePayload && result.body ? result.body : undefined);
+    } catch (error) {
+      // Recorded already: the redelivery Slack makes is a duplicate, and these effects still run once.
+      logger.warn('ack not sent; Slack will redeliver (deduplicated)', {
+        envelope: String(raw.envelope_id),
+        error: error instanceof Error ? error.message : String(error),
+      });
+    }
     logDelivery(logger, event, result, performance.now() - started);
     if (result.recorded === 'new') {
       const outcomes = await result.run().catch((cause: unknown) => {

@@ -224,7 +224,7 @@ describe.each(testDatabases())('storage on %s', (_name, open) => {
 
   describe('look-ups and store writes', () => {
     it('links, finds, lists and unlinks channels', async () => {
-      const lookups = new DbLookups(database.db);
+      const lookups = new DbLookups(database);
       const link = { type: 'store', teamId: 'T1', linkedBy: 'U1' } as const;
       await applyStoreWrite(database.db, {
         ...link,
@@ -275,7 +275,7 @@ describe.each(testDatabases())('storage on %s', (_name, open) => {
     });
 
     it('searches organizations by slug or name, treating % and _ literally', async () => {
-      const lookups = new DbLookups(database.db);
+      const lookups = new DbLookups(database);
       expect((await lookups.searchOrganizations('ACM', 10)).map((o) => o.slug)).toEqual(['acme']);
       expect((await lookups.searchOrganizations('', 10)).map((o) => o.slug)).toEqual(['acme', 'globex']);
       expect((await lookups.searchOrganizations('%_', 10)).map((o) => o.slug)).toEqual(['globex']);
@@ -314,7 +314,7 @@ describe('a store that cannot be reached', () => {
     if (!open) throw new Error('no database');
     const handle = await open();
     await handle.close();
-    const lookups = new DbLookups(handle.db);
+    const lookups = new DbLookups(handle);
     await expect(lookups.organizationBySlug('acme')).rejects.toBeInstanceOf(StoreUnavailableError);
   });
 });

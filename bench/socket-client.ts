@@ -1,0 +1,45 @@
+/** A Socket Mode client process for the benchmark: `tsx bench/socket-client.ts <bare|shim>`. */
+import WebSocket from 'ws';
+import { loadConfig } from '../src/config.js';
+import { openDatabase } from '../src/db/open.js';
+import { createLogger } from '../src/logger.js';
+import { startSocketShim } from '../src/socket/shim.js';
+
+const [kind] = process.argv.slice(2);
+const apiUrl = process.env.SLACK_API_URL ?? '';
+
+if (kind === 'bare') {
+  // The floor: ack each envelope on receipt, do nothing else.
+  const response = await fetch(`${apiUrl}apps.connections.open`, {
+    method: 'POST',
+    headers: { authorization: 'Bearer xapp-bench' },
+  });
+  const { url } = (await response.json()) as { url: string };
+  const socket = new WebSocket(url);
+  socket.on('message', (data) => {
+    const frame = JSON.parse(String(data)) as { type?: string; envelope_id?: string };
+    if (frame.type === 'hello') process.send?.('ready');
+    if (frame.envelope_id) socket.send(JSON.stringify({ envelope_id: frame.envelope_id, payload: {} }));
+  });
+} else {
+  const config = loadConfig({
+    ...process.env,
+    SLACK_APP_TOKEN: 'xapp-bench',
+    SLACK_BOT_TOKEN: 'xoxb-bench',
+    DATABASE_URL: 'memory://',
+  });
+  const database = await openDatabase('memory://', { migrate: true });
+  const shim = await startSocketShim({
+    config,
+    database,
+    logger: createLogger('error'),
+    onFatal: () => process.exit(1),
+  });
+  process.send?.('ready');
+  process.on('message', async (message) => {
+    if (message === 'stop') {
+      await shim.stop();
+      process.exit(0);
+    }
+  });
+}
