@@ -10,32 +10,14 @@ import http from 'node:http';
 import { gzipSync } from 'node:zlib';
 import postgres from 'postgres';
 import { FakeSlack } from '../test/helpers/fake-slack.js';
-import { latency } from './stats.js';
+import { latency, mentionCallback } from './stats.js';
 
 const SECRET = 'bench-signing-secret';
 const CONCURRENCY = 50;
 const DURATION_MS = Number(process.env.BENCH_SECONDS ?? 10) * 1000;
 let port = 3950;
 
-function mentionBody(i: number, run: string): string {
-  const ts = `${1764100000 + i}.${run}`;
-  return JSON.stringify({
-    token: 'bench',
-    team_id: 'T0BENCH01',
-    api_app_id: 'A0BENCH01',
-    type: 'event_callback',
-    event_id: `Ev${run}${i}`,
-    event_time: 1764100000,
-    event: {
-      type: 'app_mention',
-      user: 'U0BENCH01',
-      text: '<@U0BOT> hi',
-      ts,
-      channel: 'C0BENCH01',
-      event_ts: ts,
-    },
-  });
-}
+const mentionBody = (i: number, run: string) => JSON.stringify(mentionCallback(i, run));
 
 function startServer(args: string[], env: Record<string, string>): Promise<ChildProcess> {
   const child = fork('bench/server.ts', args, {

@@ -1,36 +1,20 @@
 /** The Socket Mode shim under load, against the fake Slack, with a bare acking client measured in the same run. */
 import { type ChildProcess, fork } from 'node:child_process';
 import { FakeSlack } from '../test/helpers/fake-slack.js';
-import { latency } from './stats.js';
+import { latency, mentionCallback } from './stats.js';
 
 const BURST = 2_000;
 const RATE = 500;
 const STEADY_MS = Number(process.env.BENCH_SECONDS ?? 10) * 1000;
 
 function envelope(i: number, run: string) {
-  const ts = `${1764300000 + i}.${run}`;
   return {
     envelope_id: `env-${run}-${i}`,
     type: 'events_api',
     accepts_response_payload: false,
     retry_attempt: 0,
     retry_reason: '',
-    payload: {
-      token: 'bench',
-      team_id: 'T0BENCH01',
-      api_app_id: 'A0BENCH01',
-      type: 'event_callback',
-      event_id: `Ev${run}${i}`,
-      event_time: 1764300000,
-      event: {
-        type: 'app_mention',
-        user: 'U0BENCH01',
-        text: '<@U0BOT> hi',
-        ts,
-        channel: 'C0BENCH01',
-        event_ts: ts,
-      },
-    },
+    payload: mentionCallback(i, run),
   };
 }
 

@@ -36,3 +36,24 @@ export async function load(total: number, concurrency: number, task: (i: number)
   );
   return { latencies, elapsedMs: performance.now() - started };
 }
+
+/** An Events API app_mention callback with its own event id and ts (so each is a new delivery). */
+export function mentionCallback(i: number, run: string) {
+  const ts = `${1764100000 + i}.${run}`;
+  return {
+    token: 'bench',
+    team_id: 'T0BENCH01',
+    api_app_id: 'A0BENCH01',
+    type: 'event_callback',
+    event_id: `Ev${run}${i}`,
+    event_time: 1764100000,
+    event: {
+      type: 'app_mention',
+      user: 'U0BENCH01',
+      text: '<@U0BOT> hi',
+      ts,
+      channel: 'C0BENCH01',
+      event_ts: ts,
+    },
+  };
+}

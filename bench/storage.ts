@@ -4,7 +4,7 @@ import { api } from '../src/core/action.js';
 import type { NormalizedEvent } from '../src/core/event.js';
 import type { DatabaseHandle } from '../src/db/database.js';
 import { openDatabase } from '../src/db/open.js';
-import { recordDelivery } from '../src/db/outbox.js';
+import { recordDelivery } from '../src/db/record.js';
 import { latency, load } from './stats.js';
 
 const event = (i: number): NormalizedEvent => ({

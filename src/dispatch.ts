@@ -4,7 +4,7 @@ import { StoreUnavailableError } from './core/errors.js';
 import type { NormalizedEvent } from './core/event.js';
 import type { Router } from './core/router.js';
 import type { DatabaseHandle } from './db/database.js';
-import { recordDelivery } from './db/outbox.js';
+import type { DeliveryRecorder, RecordResult } from './db/record.js';
 import type { Executor, Outcome } from './executor.js';
 
 /** What every mount needs to take a delivery. */
@@ -12,9 +12,10 @@ export interface Pipeline {
   router: Router;
   ctx: HandlerContext;
   database: DatabaseHandle;
+  /** Records deliveries with their effects leased to this process (group commit). */
+  recorder: DeliveryRecorder;
   executor: Executor;
   logger: Logger;
-  now?: () => Date;
 }
 
 /** The decision for one delivery: ack it (and then run its effects), or do not ack so Slack redelivers. */
@@ -39,7 +40,6 @@ const nothing = async (): Promise<Outcome[]> => [];
  * A store that cannot be reached returns `unavailable`: the caller must not ack.
  */
 export async function dispatch(event: NormalizedEvent, pipeline: Pipeline): Promise<Dispatched> {
-  const now = pipeline.now ?? (() => new Date());
   try {
     const routed = await pipeline.router.dispatch(event, pipeline.ctx);
     const base = {
@@ -50,9 +50,9 @@ export async function dispatch(event: NormalizedEvent, pipeline: Pipeline): Prom
     };
     // Nothing to run means nothing to deduplicate: skip the write on the ack path.
     if (routed.effects.length === 0) return { status: 'ack', ...base, recorded: 'none', run: nothing };
-    let recorded: Awaited<ReturnType<typeof recordDelivery>>;
+    let recorded: RecordResult;
     try {
-      recorded = await recordDelivery(pipeline.database.raw, event, routed.effects, now(), { lease: true });
+      recorded = await pipeline.recorder.record(event, routed.effects);
     } catch (cause) {
       throw new StoreUnavailableError(
         `recording the delivery failed: ${cause instanceof Error ? cause.message : cause}`,

@@ -2,6 +2,7 @@ import type { FetchFunction } from '@slack/web-api';
 import type { Config } from './config.js';
 import type { HandlerContext, Logger } from './core/context.js';
 import type { DatabaseHandle } from './db/database.js';
+import { DeliveryRecorder } from './db/record.js';
 import { applyStoreWrite, DbLookups } from './db/store.js';
 import type { Pipeline } from './dispatch.js';
 import { type EffectRunner, Executor, type ExecutorOptions } from './executor.js';
@@ -41,6 +42,7 @@ export function createPipeline(options: ServiceOptions): Pipeline {
     router: createAppRouter(logger),
     ctx,
     database,
+    recorder: new DeliveryRecorder(database.raw, { lease: true }),
     executor: new Executor(database.db, runner, { logger, ...options.executor }),
     logger,
   };

@@ -3,6 +3,7 @@ import { StoreUnavailableError } from '../src/core/errors.js';
 import type { DatabaseHandle } from '../src/db/database.js';
 import { migrate, openDatabase } from '../src/db/open.js';
 import { countEffects, LEASE_MS } from '../src/db/outbox.js';
+import { DeliveryRecorder } from '../src/db/record.js';
 import { organizations } from '../src/db/schema.js';
 import { DbLookups } from '../src/db/store.js';
 import { dispatch, type Pipeline } from '../src/dispatch.js';
@@ -28,6 +29,7 @@ describe('dispatch: route → record → ack → run', () => {
       router: createAppRouter(quiet),
       ctx: { ...testContext(new DbLookups(handle)) },
       database: handle,
+      recorder: new DeliveryRecorder(handle.raw, { lease: true }),
       executor: new Executor(handle.db, runner, { logger: quiet }),
       logger: quiet,
     };
@@ -101,7 +103,12 @@ describe('dispatch: route → record → ack → run', () => {
     const down = await openDatabase('memory://');
     await migrate(down);
     await down.close();
-    const broken = { ...pipeline, database: down, ctx: testContext(new DbLookups(down)) };
+    const broken = {
+      ...pipeline,
+      database: down,
+      recorder: new DeliveryRecorder(down.raw, { lease: true }),
+      ctx: testContext(new DbLookups(down)),
+    };
     expect(await dispatch(fixtureEvent('event_app_mention'), broken)).toMatchObject({
       status: 'unavailable',
     });

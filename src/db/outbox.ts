@@ -1,18 +1,11 @@
 import { and, eq, inArray, sql } from 'drizzle-orm';
 import * as z from 'zod';
-import type { Effect } from '../core/action.js';
-import type { NormalizedEvent } from '../core/event.js';
-import type { Database, RawSql } from './database.js';
+import type { Database } from './database.js';
 import { rows } from './rows.js';
 import { outbox } from './schema.js';
 
 /** How long a claimed effect stays claimed; a process that died mid-run frees its effects after this. */
 export const LEASE_MS = 60_000;
-
-/** What recording a delivery found; `claimed` are its effects, already leased to the caller when it asked. */
-export type RecordResult =
-  | { status: 'recorded'; deliveryId: number; effects: number; claimed: Claimed[] }
-  | { status: 'duplicate' };
 
 /** An effect taken from the outbox to run. */
 export const ClaimedSchema = z.object({
@@ -26,58 +19,8 @@ export const ClaimedSchema = z.object({
 });
 export type Claimed = z.infer<typeof ClaimedSchema>;
 
-const iso = (date: Date) => date.toISOString();
-
-const RECORD_SQL = `
-  with d as (
-    insert into deliveries (dedup_key, kind, team_id, received_at)
-    values ($1::text, $2::text, $3::text, $5::text::timestamptz)
-    on conflict (dedup_key) do nothing
-    returning id
-  )
-  insert into outbox (delivery_id, position, action, team_id, enterprise_id, next_attempt_at, updated_at,
-                      status, attempts, locked_until)
-  select d.id, e.ord - 1, e.value, $3::text, $4::text, $5::text::timestamptz, $5::text::timestamptz,
-         case when $7::text is null then 'pending' else 'running' end,
-         case when $7::text is null then 0 else 1 end,
-         $7::text::timestamptz
-  from d, jsonb_array_elements($6::text::jsonb) with ordinality as e(value, ord)
-  returning id, delivery_id, position, action, team_id, enterprise_id, attempts`;
-
-/**
- * Records a delivery and its effects in one statement: the dedup key is unique, so a delivery seen
- * before inserts nothing and comes back `duplicate`. Call only with at least one effect.
- * `lease: true` records the effects already claimed by the caller (it runs them right after the
- * ack): no claim query on the hot path, and a crash before they ran frees them when the lease ends.
- */
-export async function recordDelivery(
-  raw: RawSql,
-  event: NormalizedEvent,
-  effects: Effect[],
-  now: Date,
-  options: { lease?: boolean } = {},
-): Promise<RecordResult> {
-  // Raw SQL: this runs before every ack, and the ORM's query building doubled its latency (bench: storage).
-  const result = await raw(RECORD_SQL, [
-    event.deliveryId,
-    event.kind,
-    event.teamId,
-    event.enterpriseId,
-    iso(now),
-    JSON.stringify(effects),
-    options.lease ? iso(new Date(now.getTime() + LEASE_MS)) : null,
-  ]);
-  const claimed = rows(result, ClaimedSchema).sort((a, b) => a.position - b.position);
-  const first = claimed[0];
-  return first
-    ? {
-        status: 'recorded',
-        deliveryId: first.delivery_id,
-        effects: claimed.length,
-        claimed: options.lease ? claimed : [],
-      }
-    : { status: 'duplicate' };
-}
+/** Timestamps go to SQL as ISO strings, cast there: both drivers then send them as they are. */
+export const iso = (date: Date) => date.toISOString();
 
 /**
  * Claims up to `limit` runnable effects (pending and due, or claimed by a process whose lease ran out),

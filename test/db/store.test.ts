@@ -2,7 +2,8 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { Effect, StoredEffect } from '../../src/core/action.js';
 import { api } from '../../src/core/action.js';
 import { StoreUnavailableError } from '../../src/core/errors.js';
-import { claimEffects, countEffects, LEASE_MS, recordDelivery } from '../../src/db/outbox.js';
+import { claimEffects, countEffects, LEASE_MS } from '../../src/db/outbox.js';
+import { DeliveryRecorder, recordDelivery } from '../../src/db/record.js';
 import { channelLinks, deliveries, installations, organizations, outbox } from '../../src/db/schema.js';
 import { applyStoreWrite, DbLookups } from '../../src/db/store.js';
 import { EffectError, type EffectRunner, Executor } from '../../src/executor.js';
@@ -78,6 +79,31 @@ describe.each(testDatabases())('storage on %s', (_name, open) => {
       );
       expect(results.filter((r) => r.status === 'recorded')).toHaveLength(1);
       expect(await countEffects(database.db)).toEqual({ pending: 3 });
+    });
+
+    it('records deliveries that arrive together in one statement, a repeated one once', async () => {
+      const recorder = new DeliveryRecorder(database.raw, { lease: true });
+      const event = (key: string) => ({ ...fixtureEvent('event_reaction_added'), deliveryId: key });
+      const results = await Promise.all(
+        ['a', 'b', 'a', 'c', 'b'].map((key) => recorder.record(event(key), effects(2))),
+      );
+      expect(results.map((r) => r.status)).toEqual([
+        'recorded',
+        'recorded',
+        'duplicate',
+        'recorded',
+        'duplicate',
+      ]);
+      expect(results.map((r) => (r.status === 'recorded' ? r.claimed.map((c) => c.position) : []))).toEqual([
+        [0, 1],
+        [0, 1],
+        [],
+        [0, 1],
+        [],
+      ]);
+      expect(await countEffects(database.db)).toEqual({ running: 6 });
+      const again = await recorder.record(event('c'), effects(1));
+      expect(again.status).toBe('duplicate');
     });
 
     it('runs the effects a crash left pending exactly once, on the next drain', async () => {
