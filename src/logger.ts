@@ -11,8 +11,14 @@ export function redact(text: string): string {
   return text.replace(SECRET, '$1…');
 }
 
+/** Fields whose values are secrets whatever they look like (Slack's verification `token`, signing secrets). */
+const SECRET_KEY = /token|secret|password|authorization/i;
+
 function format(value: unknown): string {
-  const text = typeof value === 'string' ? value : JSON.stringify(value);
+  const text =
+    typeof value === 'string'
+      ? value
+      : JSON.stringify(value, (key, v) => (SECRET_KEY.test(key) && typeof v === 'string' ? '[redacted]' : v));
   return redact(/\s/.test(text ?? '') ? JSON.stringify(text) : (text ?? 'undefined'));
 }
 
