@@ -4,7 +4,7 @@ import { api } from '../src/core/action.js';
 import type { NormalizedEvent } from '../src/core/event.js';
 import type { DatabaseHandle } from '../src/db/database.js';
 import { openDatabase } from '../src/db/open.js';
-import { recordDelivery } from '../src/db/record.js';
+import { DeliveryRecorder, recordDelivery } from '../src/db/record.js';
 import { latency, load } from './stats.js';
 
 const event = (i: number): NormalizedEvent => ({
@@ -31,10 +31,19 @@ const event = (i: number): NormalizedEvent => ({
 });
 const effects = [api('chat.postMessage', { channel: 'C0CHAN001', text: 'hello' })];
 
-async function measure(label: string, handle: DatabaseHandle, concurrency: number, total: number) {
+async function measure(
+  label: string,
+  handle: DatabaseHandle,
+  concurrency: number,
+  total: number,
+  grouped = false,
+) {
   for (let i = 0; i < 200; i++) await recordDelivery(handle.raw, event(-i - 1), effects, new Date()); // warm-up
+  const recorder = new DeliveryRecorder(handle.raw);
+  const record = (e: NormalizedEvent) =>
+    grouped ? recorder.record(e, effects) : recordDelivery(handle.raw, e, effects, new Date());
   const { latencies, elapsedMs } = await load(total, concurrency, async (i) => {
-    const result = await recordDelivery(handle.raw, event(i), effects, new Date());
+    const result = await record(event(i));
     if (result.status !== 'recorded') throw new Error('a fresh delivery came back duplicate');
   });
   console.log(
@@ -44,9 +53,12 @@ async function measure(label: string, handle: DatabaseHandle, concurrency: numbe
 
 /** Runs the storage case; uses BENCH_DATABASE_URL or the local server when it answers. */
 export async function benchStorage(): Promise<void> {
-  console.log('storage: record a delivery with one effect (one statement: dedup insert + outbox insert)');
+  console.log(
+    'storage: record a delivery with one effect (one statement: dedup insert + outbox insert; grouped = group commit of what arrives together)',
+  );
   const pglite = await openDatabase('memory://', { migrate: true });
   await measure('pglite (memory), 1 at a time', pglite, 1, 5_000);
+  await measure('pglite (memory), 50, grouped', pglite, 50, 20_000, true);
   await pglite.close();
 
   const adminUrl =
@@ -68,6 +80,7 @@ export async function benchStorage(): Promise<void> {
     const pg = await openDatabase(url.toString(), { migrate: true, max: 10 });
     await measure('postgres, 1 at a time', pg, 1, 5_000);
     await measure('postgres, 10 concurrent', pg, 10, 20_000);
+    await measure('postgres, 50 concurrent, grouped', pg, 50, 20_000, true);
     await pg.close();
   } finally {
     await admin.unsafe(`drop database if exists "${name}" with (force)`);

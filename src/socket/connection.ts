@@ -120,6 +120,8 @@ export interface SocketOptions {
   onEnvelope(envelope: Envelope): void;
   /** Called once when Socket Mode cannot go on (link_disabled after start-up). */
   onFatal(error: SocketModeFatalError): void;
+  /** Wait after `too_many_websockets` (default 30 s). */
+  tooManyBackoffMs?: number;
 }
 
 /** Keeps one Socket Mode connection up: make-before-break on refreshes, backoff on drops. */
@@ -185,7 +187,7 @@ export class SocketLink {
       );
       old.removeAllListeners('disconnected');
       void old.disconnect();
-      if (old === this.#active) this.#schedule(TOO_MANY_BACKOFF_MS);
+      if (old === this.#active) this.#schedule(this.options.tooManyBackoffMs ?? TOO_MANY_BACKOFF_MS);
       return;
     }
     if (old !== this.#active || this.#replacing || this.#stopping) return;

@@ -1,0 +1,52 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { SocketLink } from '../../src/socket/connection.js';
+import { FakeSlack } from '../helpers/fake-slack.js';
+import { APP_TOKEN } from '../helpers/socket-stack.js';
+
+const fake = new FakeSlack();
+beforeAll(() => fake.start());
+afterAll(() => fake.stop());
+
+function link(lines: string[]) {
+  const log = (level: string) => (message: string) => lines.push(`${level} ${message}`);
+  return new SocketLink({
+    appToken: APP_TOKEN,
+    slackApiUrl: fake.apiUrl,
+    logger: { debug() {}, info: log('info'), warn: log('warn'), error: log('error') },
+    onEnvelope: ({ ack }) => void ack(),
+    onFatal: (error) => lines.push(`fatal ${error.message}`),
+    tooManyBackoffMs: 200,
+  });
+}
+
+describe('SocketLink', () => {
+  it('backs off on too_many_websockets, says why, then connects again', async () => {
+    const lines: string[] = [];
+    const socket = link(lines);
+    await socket.start();
+    const before = fake.connections;
+    fake.disconnect('too_many_websockets', 5_000);
+    await new Promise((r) => setTimeout(r, 100));
+    expect(fake.connections).toBe(before); // not straight away
+    await new Promise((r) => setTimeout(r, 400));
+    expect(fake.connections).toBe(before + 1);
+    expect(lines).toContain(
+      "warn Slack refused another connection (too_many_websockets): another process holds this app's connections",
+    );
+    await socket.stop();
+  });
+
+  it('reconnects at once when the socket drops, then acks on the new one', async () => {
+    const lines: string[] = [];
+    const socket = link(lines);
+    await socket.start();
+    const before = fake.connections;
+    fake.dropSocket();
+    await new Promise((r) => setTimeout(r, 300));
+    expect(fake.connections).toBe(before + 1);
+    fake.sendEnvelope({ envelope_id: 'after-drop', type: 'events_api', payload: {} });
+    await fake.waitFor(() => fake.envelopes.get('after-drop')?.ack !== undefined);
+    expect(lines).toEqual(['warn socket: connection lost, reconnecting', 'info socket: reconnected']);
+    await socket.stop();
+  });
+});
