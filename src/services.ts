@@ -23,16 +23,20 @@ export interface ServiceOptions {
 /** Wires the pipeline every mount shares: router, look-ups, store, Slack clients and the executor. */
 export function createPipeline(options: ServiceOptions): Pipeline {
   const { config, database, logger } = options;
+  const botToken = botTokens({
+    db: database.db,
+    encryptionKey: config.TOKEN_ENCRYPTION_KEY,
+    fallback: config.SLACK_BOT_TOKEN,
+  });
   const slack = slackRunner({
     clients: new SlackClients({ slackApiUrl: config.SLACK_API_URL, fetch: options.slackFetch }),
-    botToken: botTokens({
-      db: database.db,
-      encryptionKey: config.TOKEN_ENCRYPTION_KEY,
-      fallback: config.SLACK_BOT_TOKEN,
-    }),
+    botToken,
   });
-  const runner: EffectRunner = (effect, target) =>
-    effect.type === 'store' ? applyStoreWrite(database.db, effect) : slack(effect, target);
+  const runner: EffectRunner = async (effect, target) => {
+    if (effect.type !== 'store') return slack(effect, target);
+    await applyStoreWrite(database.db, effect);
+    if (effect.op === 'delete_installation') botToken.clear(); // its tokens are gone
+  };
   const ctx: HandlerContext = {
     lookups: new DbLookups(database),
     config: { appUrl: config.APP_URL },

@@ -9,8 +9,11 @@ export interface Workspace {
   enterpriseId: string | null;
 }
 
-/** Finds the bot token for a workspace. */
-export type BotTokenSource = (workspace: Workspace) => Promise<string | null>;
+/** Finds the bot token for a workspace; `clear()` forgets what it remembered (after an uninstall). */
+export type BotTokenSource = ((workspace: Workspace) => Promise<string | null>) & { clear(): void };
+
+/** How long a looked-up token is reused: one query per workspace a minute, not one per effect. */
+const REMEMBER_MS = 60_000;
 
 /**
  * The installation's token when the workspace installed the app through OAuth (a workspace
@@ -21,7 +24,9 @@ export function botTokens(options: {
   encryptionKey?: string;
   fallback?: string;
 }): BotTokenSource {
-  return async function botToken({ teamId, enterpriseId }) {
+  const remembered = new Map<string, { token: Promise<string | null>; until: number }>();
+
+  async function lookUp({ teamId, enterpriseId }: Workspace): Promise<string | null> {
     const enterprise = enterpriseId
       ? eq(installations.enterpriseId, enterpriseId)
       : isNull(installations.enterpriseId);
@@ -41,5 +46,16 @@ export function botTokens(options: {
     if (!options.encryptionKey)
       throw new Error('an installation is stored but TOKEN_ENCRYPTION_KEY is not set');
     return decryptToken(options.encryptionKey, found.token);
+  }
+
+  const botToken = (workspace: Workspace) => {
+    const key = `${workspace.enterpriseId ?? ''}:${workspace.teamId ?? ''}`;
+    const hit = remembered.get(key);
+    if (hit && hit.until > Date.now()) return hit.token;
+    const token = lookUp(workspace);
+    remembered.set(key, { token, until: Date.now() + REMEMBER_MS });
+    token.catch(() => remembered.delete(key)); // a failed look-up is not remembered
+    return token;
   };
+  return Object.assign(botToken, { clear: () => remembered.clear() });
 }

@@ -288,6 +288,39 @@ describe.each(testDatabases())('storage on %s', (_name, open) => {
       expect(await lookups.organizationForChannel('T1', 'C1')).toBeNull();
     });
 
+    it('answers look-ups asked together in one go, each with its own answer', async () => {
+      const lookups = new DbLookups(database);
+      const link = { type: 'store', linkedBy: 'U1', op: 'link_channel' } as const;
+      await applyStoreWrite(database.db, {
+        ...link,
+        teamId: 'T1',
+        channelId: 'C1',
+        organizationSlug: 'acme',
+      });
+      await applyStoreWrite(database.db, {
+        ...link,
+        teamId: 'T2',
+        channelId: 'C1',
+        organizationSlug: 'globex',
+      });
+      const [a, b, none, again, bySlug, noSlug] = await Promise.all([
+        lookups.organizationForChannel('T1', 'C1'),
+        lookups.organizationForChannel('T2', 'C1'),
+        lookups.organizationForChannel('T1', 'C2'),
+        lookups.organizationForChannel('T1', 'C1'),
+        lookups.organizationBySlug('globex'),
+        lookups.organizationBySlug('nobody'),
+      ]);
+      expect([a?.slug, b?.slug, none, again?.slug, bySlug?.name, noSlug]).toEqual([
+        'acme',
+        'globex',
+        null,
+        'acme',
+        'Globex 100%_Sons',
+        null,
+      ]);
+    });
+
     it('refuses to link to an organization that is gone', async () => {
       const write = {
         type: 'store',

@@ -144,6 +144,19 @@ describe('the Slack runner', () => {
   });
 });
 
+describe('bot tokens', () => {
+  it('are looked up once a minute per workspace, and again after clear() (an uninstall)', async () => {
+    const tokens = botTokens({ db: database.db, encryptionKey: KEY, fallback: 'xoxb-fallback' });
+    expect(await tokens(workspace)).toBe('xoxb-fallback');
+    await database.db
+      .insert(installations)
+      .values({ teamId: 'T0001ACME', botToken: await encryptToken(KEY, 'xoxb-new') });
+    expect(await tokens(workspace)).toBe('xoxb-fallback');
+    tokens.clear();
+    expect(await tokens(workspace)).toBe('xoxb-new');
+  });
+});
+
 describe('token encryption', () => {
   it('round-trips, and refuses another key or an altered value', async () => {
     const sealed = await encryptToken(KEY, 'xoxb-secret');
