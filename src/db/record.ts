@@ -35,11 +35,12 @@ const RECORD_SQL = `
            case when $3::text is null then 0 else 1 end,
            $3::text::timestamptz
     from d join input i using (dedup_key), jsonb_array_elements(i.effects) with ordinality as e(value, ord)
-    returning id, delivery_id, position, action, team_id, enterprise_id, attempts
+    returning id, delivery_id, position, team_id, enterprise_id, attempts
   )
   select o.*, d.dedup_key from o join d on d.id = o.delivery_id`;
 
-const RecordedRow = ClaimedSchema.extend({ dedup_key: z.string() });
+// The effects themselves are not read back: the caller has them.
+const RecordedRow = ClaimedSchema.omit({ action: true }).extend({ dedup_key: z.string() });
 
 /**
  * Records deliveries and their effects in one statement, each `recorded` or `duplicate`.
@@ -65,7 +66,8 @@ export async function recordDeliveries(
   const result = await raw(RECORD_SQL, [JSON.stringify(input), iso(now), lease]);
   const byKey = new Map<string, Claimed[]>();
   for (const { dedup_key, ...row } of rows(result, RecordedRow)) {
-    byKey.set(dedup_key, [...(byKey.get(dedup_key) ?? []), row]);
+    const action = unique.get(dedup_key)?.effects[row.position];
+    byKey.set(dedup_key, [...(byKey.get(dedup_key) ?? []), { ...row, action }]);
   }
   const seen = new Set<string>();
   return batch.map(({ event }) => {
