@@ -42,6 +42,8 @@ const TOO_MANY_BACKOFF_MS = 30_000;
  */
 class Connection extends SocketModeClient {
   inFlight = 0;
+  /** The socket is gone (set before the manager hears of it). */
+  closed = false;
   constructor(
     options: ConstructorParameters<typeof SocketModeClient>[0],
     private readonly onDisconnectFrame: (reason: string) => void,
@@ -162,7 +164,10 @@ export class SocketLink {
       (reason) => this.#onDisconnectFrame(connection, reason),
       (envelope) => this.options.onEnvelope(envelope),
     );
-    connection.on('disconnected', () => this.#onClosed(connection));
+    connection.on('disconnected', () => {
+      connection.closed = true;
+      this.#onClosed(connection);
+    });
     try {
       await connection.start();
     } catch (error) {
@@ -195,6 +200,10 @@ export class SocketLink {
     this.#replacing = true;
     void this.#open()
       .then(async (next) => {
+        if (this.#stopping) {
+          await next.disconnect();
+          return;
+        }
         this.#active = next;
         old.removeAllListeners('disconnected');
         const until = Date.now() + DRAIN_OLD_MS;
@@ -242,6 +251,10 @@ export class SocketLink {
     this.options.logger.warn(
       `socket: could not connect (${error instanceof Error ? error.message : error}); retrying in ${delay} ms`,
     );
-    if (!this.#active) this.#schedule(delay);
+    // No connection left (a refresh whose old socket closed while the next one failed): try again.
+    if (!this.#active || this.#active.closed) {
+      this.#active = null;
+      this.#schedule(delay);
+    }
   }
 }
