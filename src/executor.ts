@@ -172,24 +172,37 @@ export class Executor {
         enterpriseId: row.enterprise_id,
         attempt: row.attempts,
       });
-      await this.#complete(row.id);
-      return { id: row.id, effect: name, status: 'done', ms: ms() };
     } catch (error) {
-      const message = error instanceof Error ? error.message : String(error);
-      const retryable = !(error instanceof EffectError) || error.retryable;
-      const retryAt =
-        retryable && row.attempts < this.#options.maxAttempts ? this.#retryAt(row.attempts, error) : null;
-      await failEffect(this.db, row.id, message, retryAt, this.#options.now()).catch((cause) =>
-        this.#options.logger.error(
-          'could not record an effect failure; it will be retried when its lease ends',
-          {
-            id: row.id,
-            cause: String(cause),
-          },
-        ),
-      );
-      return { id: row.id, effect: name, status: retryAt ? 'retry' : 'failed', error: message, ms: ms() };
+      return this.#failed(row, name, error, ms());
     }
+    try {
+      await this.#complete(row.id);
+    } catch (cause) {
+      // It ran; only the mark is missing. When the lease ends a drain may run it once more.
+      this.#options.logger.error('an effect ran but could not be marked done', {
+        id: row.id,
+        cause: String(cause),
+      });
+    }
+    return { id: row.id, effect: name, status: 'done', ms: ms() };
+  }
+
+  /** Records a failed attempt: retry later with backoff, or failed for good. */
+  async #failed(row: Claimed, name: string, error: unknown, ms: number): Promise<Outcome> {
+    const message = error instanceof Error ? error.message : String(error);
+    const retryable = !(error instanceof EffectError) || error.retryable;
+    const retryAt =
+      retryable && row.attempts < this.#options.maxAttempts ? this.#retryAt(row.attempts, error) : null;
+    await failEffect(this.db, row.id, message, retryAt, this.#options.now()).catch((cause) =>
+      this.#options.logger.error(
+        'could not record an effect failure; it will be retried when its lease ends',
+        {
+          id: row.id,
+          cause: String(cause),
+        },
+      ),
+    );
+    return { id: row.id, effect: name, status: retryAt ? 'retry' : 'failed', error: message, ms };
   }
 
   /**
