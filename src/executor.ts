@@ -7,6 +7,7 @@ import {
   claimEffects,
   completeEffects,
   failEffect,
+  LEASE_MS,
   pruneDeliveries,
   releaseEffects,
 } from './db/outbox.js';
@@ -36,6 +37,11 @@ export interface Outcome {
 export interface ExecutorOptions {
   /** Tries before an effect is left `failed` for a person to see. */
   maxAttempts?: number;
+  /**
+   * Deliveries whose effects run at once. Past it they queue: acks, which have a deadline, keep
+   * the CPU during a burst, and Slack is not sent thousands of calls in the same instant.
+   */
+  concurrency?: number;
   /** First retry delay; doubles each attempt up to `maxDelayMs`. */
   baseDelayMs?: number;
   maxDelayMs?: number;
@@ -61,6 +67,8 @@ export interface DrainReport {
 export class Executor {
   readonly #inFlight = new Set<Promise<unknown>>();
   readonly #doneIds: number[] = [];
+  readonly #waiting: (() => void)[] = [];
+  #running = 0;
   #flush: Promise<void> | null = null;
   readonly #options: Required<Omit<ExecutorOptions, 'logger'>> & { logger: Logger };
 
@@ -75,6 +83,7 @@ export class Executor {
       maxDelayMs: 10 * 60_000,
       retentionMs: 7 * DAY_MS,
       batch: 50,
+      concurrency: 32,
       now: () => new Date(),
       logger: console,
       ...options,
@@ -93,21 +102,60 @@ export class Executor {
   runClaimed(claimed: Claimed[], options: { deadline?: number } = {}): Promise<Outcome[]> {
     return this.#track(
       (async () => {
-        const outcomes: Outcome[] = [];
-        for (const [i, row] of claimed.entries()) {
-          if (options.deadline !== undefined && Date.now() >= options.deadline) {
-            await releaseEffects(
-              this.db,
-              claimed.slice(i).map((r) => r.id),
-              this.#options.now(),
-            );
-            break;
-          }
-          outcomes.push(await this.#runOne(row));
+        // Past half the lease, queued effects are left to the drain that takes them once it ends.
+        const staleAt = Date.now() + LEASE_MS / 2;
+        await this.#slot();
+        try {
+          return await this.#runInOrder(claimed, { ...options, staleAt });
+        } finally {
+          this.#release();
         }
-        return outcomes;
       })(),
     );
+  }
+
+  /** A delivery's effects, one after another, none started after the deadline. */
+  async #runInOrder(claimed: Claimed[], options: { deadline?: number; staleAt: number }): Promise<Outcome[]> {
+    const outcomes: Outcome[] = [];
+    for (const [i, row] of claimed.entries()) {
+      if (Date.now() >= options.staleAt) {
+        this.#options.logger.warn(
+          'effects waited too long to run here; a drain takes them when their lease ends',
+          {
+            ids: claimed
+              .slice(i)
+              .map((r) => r.id)
+              .join(','),
+          },
+        );
+        break;
+      }
+      if (options.deadline !== undefined && Date.now() >= options.deadline) {
+        await releaseEffects(
+          this.db,
+          claimed.slice(i).map((r) => r.id),
+          this.#options.now(),
+        );
+        break;
+      }
+      outcomes.push(await this.#runOne(row));
+    }
+    return outcomes;
+  }
+
+  /** Waits for one of `concurrency` places. */
+  #slot(): Promise<void> {
+    if (this.#running < this.#options.concurrency) {
+      this.#running++;
+      return Promise.resolve();
+    }
+    return new Promise((resolve) => this.#waiting.push(resolve));
+  }
+
+  #release(): void {
+    const next = this.#waiting.shift();
+    if (next) next();
+    else this.#running--;
   }
 
   /** Runs every due effect (after a crash, a retry delay, or another process's expired lease), then prunes. */

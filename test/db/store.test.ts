@@ -159,6 +159,35 @@ describe.each(testDatabases())('storage on %s', (_name, open) => {
       expect(await countEffects(database.db)).toEqual({ done: 2, pending: 1 });
     });
 
+    it('runs at most `concurrency` deliveries at once, and every one of them', async () => {
+      let now = 0;
+      let most = 0;
+      const runner: EffectRunner = async () => {
+        most = Math.max(most, ++now);
+        await new Promise((r) => setTimeout(r, 5));
+        now--;
+      };
+      const executor = new Executor(database.db, runner, { logger: quiet, concurrency: 2 });
+      const recorded = await Promise.all(
+        Array.from({ length: 6 }, (_, i) =>
+          recordDelivery(
+            database.raw,
+            { ...fixtureEvent('event_reaction_added'), deliveryId: `c${i}` },
+            effects(2),
+            new Date(),
+            {
+              lease: true,
+            },
+          ),
+        ),
+      );
+      const outcomes = await Promise.all(
+        recorded.map((r) => (r.status === 'recorded' ? executor.runClaimed(r.claimed) : [])),
+      );
+      expect(outcomes.flat().map((o) => o.status)).toEqual(Array(12).fill('done'));
+      expect(most).toBe(2);
+    });
+
     it('takes back an effect whose runner died mid-run once its lease ends', async () => {
       const t = clock();
       await recordDelivery(database.raw, fixtureEvent('event_app_mention'), effects(1), t.now());
