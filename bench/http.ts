@@ -157,7 +157,7 @@ export async function benchHttp(): Promise<void> {
   );
   const fake = await new FakeSlack().start();
   const rows: Measured[] = [await measureBare()];
-  rows.push(await measureRouter('router, PGlite, keep-alive fetch', fake, 'memory://', 'keep-alive'));
+  rows.push(await measureRouter('router, PGlite (disk), keep-alive', fake, '', 'keep-alive'));
   const adminUrl =
     process.env.BENCH_DATABASE_URL ??
     process.env.TEST_DATABASE_URL ??

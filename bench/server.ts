@@ -1,6 +1,9 @@
 /** A server process for the HTTP benchmark: `tsx bench/server.ts <router|bare> <port> [global-fetch]`. */
 import { createHmac, timingSafeEqual } from 'node:crypto';
+import { mkdtempSync } from 'node:fs';
 import { createServer } from 'node:http';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { loadConfig } from '../src/config.js';
 import { openDatabase } from '../src/db/open.js';
 import { createLogger } from '../src/logger.js';
@@ -26,6 +29,8 @@ if (kind === 'bare') {
     });
   }).listen(Number(port), '127.0.0.1', () => process.send?.('ready'));
 } else {
+  // No DATABASE_URL: the embedded database on disk, as `npm run dev:http` uses it, in a fresh directory.
+  if (!process.env.DATABASE_URL) process.chdir(mkdtempSync(join(tmpdir(), 'bench-http-')));
   const config = loadConfig({ ...process.env, PORT: port });
   const database = await openDatabase(config.DATABASE_URL, { migrate: true });
   const server = await startHttpServer({

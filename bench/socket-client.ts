@@ -1,4 +1,7 @@
 /** A Socket Mode client process for the benchmark: `tsx bench/socket-client.ts <bare|shim>`. */
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import WebSocket from 'ws';
 import { loadConfig } from '../src/config.js';
 import { openDatabase } from '../src/db/open.js';
@@ -22,13 +25,11 @@ if (kind === 'bare') {
     if (frame.envelope_id) socket.send(JSON.stringify({ envelope_id: frame.envelope_id, payload: {} }));
   });
 } else {
-  const config = loadConfig({
-    ...process.env,
-    SLACK_APP_TOKEN: 'xapp-bench',
-    SLACK_BOT_TOKEN: 'xoxb-bench',
-    DATABASE_URL: 'memory://',
-  });
-  const database = await openDatabase('memory://', { migrate: true });
+  // The embedded database on disk, as `npm run dev:socket` uses it (BENCH_PGLITE=memory for in-memory).
+  const url = process.env.BENCH_PGLITE === 'memory' ? 'memory://' : undefined;
+  if (!url) process.chdir(mkdtempSync(join(tmpdir(), 'bench-shim-')));
+  const config = loadConfig({ ...process.env, SLACK_APP_TOKEN: 'xapp-bench', SLACK_BOT_TOKEN: 'xoxb-bench' });
+  const database = await openDatabase(url, { migrate: true });
   const shim = await startSocketShim({
     config,
     database,
