@@ -33,13 +33,13 @@ runMain(async () => {
       void shutdown(1);
     },
   });
-  logger.info('Socket Mode connected: mention the bot, or type /link in a channel', {
-    database: database.where,
-  });
   for (const signal of ['SIGINT', 'SIGTERM'] as const) {
     process.once(signal, () => {
       logger.info(`${signal}: finishing running effects, then disconnecting`);
       void shutdown(0);
     });
   }
+  logger.info('Socket Mode connected: mention the bot, or type /link in a channel', {
+    database: database.where,
+  });
 });

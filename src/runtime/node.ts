@@ -12,7 +12,6 @@ runMain(async () => {
     migrate: !config.DATABASE_URL?.startsWith('postgres'),
   });
   const server = await startHttpServer({ config, database, logger });
-  logger.info(`listening on http://127.0.0.1:${server.port}/slack/events`, { database: database.where });
   const stop = async (signal: string) => {
     logger.info(`${signal}: finishing running effects`);
     await server.close();
@@ -20,4 +19,5 @@ runMain(async () => {
   };
   process.once('SIGTERM', () => void stop('SIGTERM'));
   process.once('SIGINT', () => void stop('SIGINT'));
+  logger.info(`listening on http://127.0.0.1:${server.port}/slack/events`, { database: database.where });
 });

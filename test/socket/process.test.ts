@@ -128,3 +128,29 @@ describe('one shim per PostgreSQL database', () => {
     await again();
   });
 });
+
+describe('npm run dev', () => {
+  it('starts the Socket Mode shim when SLACK_SOCKET_MODE=true, and the HTTP server otherwise', async () => {
+    const socket = spawnScript(
+      'dev/dev.ts',
+      env({ SLACK_SOCKET_MODE: 'true' }),
+      mkdtempSync(join(tmpdir(), 'dev-')),
+    );
+    await socket.waitFor('Socket Mode connected');
+    socket.child.kill('SIGTERM');
+    expect(await socket.exited, socket.output()).toBe(0);
+
+    const http = spawnScript(
+      'dev/dev.ts',
+      env({
+        SLACK_SOCKET_MODE: 'false',
+        SLACK_SIGNING_SECRET: 'a-secret',
+        PORT: String(3500 + (process.pid % 200)),
+      }),
+      mkdtempSync(join(tmpdir(), 'dev-')),
+    );
+    await http.waitFor('listening on http://127.0.0.1:');
+    http.child.kill('SIGTERM');
+    expect(await http.exited, http.output()).toBe(0);
+  });
+});
