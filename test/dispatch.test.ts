@@ -10,9 +10,8 @@ import { dispatch, type Pipeline } from '../src/dispatch.js';
 import { type EffectRunner, Executor } from '../src/executor.js';
 import { createAppRouter } from '../src/handlers/index.js';
 import { fixtureEvent } from './helpers/events.js';
+import { quiet } from './helpers/http-stack.js';
 import { testContext } from './helpers/lookups.js';
-
-const quiet = { debug() {}, info() {}, warn() {}, error() {} };
 
 describe('dispatch: route → record → ack → run', () => {
   let handle: DatabaseHandle;

@@ -9,8 +9,7 @@ import { applyStoreWrite, DbLookups } from '../../src/db/store.js';
 import { EffectError, type EffectRunner, Executor } from '../../src/executor.js';
 import { type TestDatabase, testDatabases } from '../helpers/databases.js';
 import { fixtureEvent } from '../helpers/events.js';
-
-const quiet = { debug() {}, info() {}, warn() {}, error() {} };
+import { quiet } from '../helpers/http-stack.js';
 
 /** A clock the test moves by hand. */
 function clock(start = '2026-11-25T12:00:00Z') {
