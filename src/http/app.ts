@@ -12,8 +12,9 @@ export const MAX_BODY_BYTES = 1024 * 1024;
 
 /** What the app needs for a request. */
 export interface HttpServices {
-  pipeline: Pipeline;
   signingSecret: string;
+  /** The delivery pipeline; opened only for a verified delivery (url_verification needs no database). */
+  pipeline(): Promise<Pipeline>;
 }
 
 /** The app's Hono environment: bindings are the runtime's (Worker bindings, or none). */
@@ -70,8 +71,7 @@ export function createApp(runtime: HttpRuntime): Hono<AppEnv> {
       if (inbound.value.type === 'url_verification') return c.json({ challenge: inbound.value.challenge });
       if (inbound.value.type === 'ssl_check') return c.body(null, 200);
       const { event } = inbound.value;
-      const { pipeline } = c.var.services;
-      const result = await dispatch(event, pipeline);
+      const result = await dispatch(event, await c.var.services.pipeline());
       logDelivery(logger, event, result, performance.now() - started);
       if (result.status === 'unavailable') {
         c.header('retry-after', '1');
@@ -101,7 +101,7 @@ export function createApp(runtime: HttpRuntime): Hono<AppEnv> {
   app.get('/healthz', async (c) => {
     let database = 'ok';
     try {
-      const { pipeline } = await runtime.services(c);
+      const pipeline = await (await runtime.services(c)).pipeline();
       await pipeline.database.raw('select 1', []);
     } catch {
       database = 'unreachable';

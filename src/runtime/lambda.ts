@@ -23,7 +23,7 @@ const ready = (async () => {
   });
   const pipeline = createPipeline({ config, database, logger, slackFetch: keepAliveFetch() });
   const app = createApp({
-    services: async () => ({ pipeline, signingSecret: config.SLACK_SIGNING_SECRET }),
+    services: async () => ({ pipeline: async () => pipeline, signingSecret: config.SLACK_SIGNING_SECRET }),
     // Lambda has no waitUntil: the instance freezes once the response is returned.
     defer: async (_c, run) => {
       const deadline = Date.now() + EFFECT_BUDGET_MS;

@@ -31,7 +31,7 @@ export async function startHttpServer(options: {
     logger,
     slackFetch: options.globalFetch ? undefined : keepAliveFetch(),
   });
-  const services = { pipeline, signingSecret: config.SLACK_SIGNING_SECRET };
+  const services = { pipeline: async () => pipeline, signingSecret: config.SLACK_SIGNING_SECRET };
   const app = createApp({
     services: async () => services,
     defer: (_c, work) => {

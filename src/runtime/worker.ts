@@ -3,6 +3,7 @@ import type { ExecutionContext } from 'hono';
 import { loadConfig, requireKeys } from '../config.js';
 import { type DatabaseHandle, parseDatabaseUrl } from '../db/database.js';
 import { openPostgres } from '../db/postgres.js';
+import type { Pipeline } from '../dispatch.js';
 import { createApp } from '../http/app.js';
 import { createLogger } from '../logger.js';
 import { createPipeline } from '../services.js';
@@ -37,23 +38,20 @@ async function openFor(env: WorkerEnv, databaseUrl: string | undefined): Promise
 function scope(env: WorkerEnv) {
   const config = requireKeys(loadConfig(env), ['SLACK_SIGNING_SECRET']);
   const logger = createLogger(config.LOG_LEVEL);
+  // Opened on first use (url_verification and refused requests need no database), once per request.
   let database: Promise<DatabaseHandle> | null = null;
+  let pipeline: Promise<Pipeline> | null = null;
   const open = () => {
     database ??= openFor(env, config.DATABASE_URL);
-    return database;
+    pipeline ??= database.then((db) =>
+      createPipeline({ config, database: db, logger, slackFetch: workerdFetch, executor: { logger } }),
+    );
+    return pipeline;
   };
-  const pipeline = async () =>
-    createPipeline({
-      config,
-      database: await open(),
-      logger,
-      slackFetch: workerdFetch,
-      executor: { logger },
-    });
   const close = async () => {
     if (database) await (await database).close();
   };
-  return { config, logger, pipeline, close };
+  return { config, logger, pipeline: open, close };
 }
 
 export default {
@@ -61,7 +59,7 @@ export default {
     const s = scope(env);
     const pending: Promise<unknown>[] = [];
     const app = createApp({
-      services: async () => ({ pipeline: await s.pipeline(), signingSecret: s.config.SLACK_SIGNING_SECRET }),
+      services: async () => ({ pipeline: s.pipeline, signingSecret: s.config.SLACK_SIGNING_SECRET }),
       defer: (_c, work) => {
         pending.push(work());
       },

@@ -27,7 +27,7 @@ export async function httpStack(fake: FakeSlack, options: { database?: DatabaseH
   const pipeline = createPipeline({ config, database, logger: quiet, executor: { logger: quiet } });
   const deferred: Promise<unknown>[] = [];
   const app = createApp({
-    services: async () => ({ pipeline, signingSecret: SIGNING_SECRET }),
+    services: async () => ({ pipeline: async () => pipeline, signingSecret: SIGNING_SECRET }),
     defer: (_c, work) => {
       deferred.push(work());
     },

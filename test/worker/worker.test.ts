@@ -1,9 +1,20 @@
 /// <reference types="@cloudflare/vitest-pool-workers/types" />
-import { createExecutionContext, env, waitOnExecutionContext } from 'cloudflare:test';
+import {
+  createExecutionContext,
+  createScheduledController,
+  env,
+  waitOnExecutionContext,
+} from 'cloudflare:test';
 import { describe, expect, it } from 'vitest';
+import { api } from '../../src/core/action.js';
+import { normalizeHttp } from '../../src/core/normalize.js';
+import { parseDatabaseUrl } from '../../src/db/database.js';
+import { openPostgres } from '../../src/db/postgres.js';
+import { recordDelivery } from '../../src/db/record.js';
 import { signSlackRequest } from '../../src/http/verify-signature.js';
 import worker, { type WorkerEnv } from '../../src/runtime/worker.js';
 import mention from '../fixtures/slack/event_app_mention.json';
+import reaction from '../fixtures/slack/event_reaction_added.json';
 
 const bindings = env as unknown as WorkerEnv;
 const SECRET = 'test-signing-secret-not-real';
@@ -44,7 +55,7 @@ describe('the Worker, in workerd', () => {
   const database = String(bindings.DATABASE_URL ?? '');
   if (!database)
     console.info(
-      'skipped "acks a signed mention…": TEST_DATABASE_URL is not set (the Worker needs PostgreSQL)',
+      'skipped 2 Worker tests (a signed mention, the cron drain): TEST_DATABASE_URL is not set and the Worker needs PostgreSQL',
     );
   it.skipIf(!database)('acks a signed mention, then its chat.postMessage reaches Slack', async () => {
     const res = await deliver(JSON.stringify(mention.payload));
@@ -57,5 +68,31 @@ describe('the Worker, in workerd', () => {
     expect(calls.map((c) => [c.method, c.token, c.args.channel, c.args.thread_ts])).toEqual([
       ['chat.postMessage', 'xoxb-test-bot-token', 'C0CHAN001', '1764100000.000100'],
     ]);
+  });
+
+  it.skipIf(!database)('runs what was left pending on its Cron Trigger', async () => {
+    const target = parseDatabaseUrl(database);
+    if (target.driver !== 'postgres') throw new Error('expected PostgreSQL');
+    const handle = await openPostgres(target.url, target, { max: 1, probe: false });
+    const normalized = normalizeHttp({
+      body: JSON.stringify(reaction.payload),
+      contentType: 'application/json',
+    });
+    if (!normalized.ok || normalized.value.type !== 'event') throw new Error('fixture did not normalize');
+    const event = { ...normalized.value.event, deliveryId: `cron-left-over-${Date.now()}` };
+    await recordDelivery(
+      handle.raw,
+      event,
+      [api('chat.postMessage', { channel: 'C0CRON', text: 'left over' })],
+      new Date(),
+    );
+    await handle.close();
+    const ctx = createExecutionContext();
+    await worker.scheduled(createScheduledController(), bindings, ctx);
+    await waitOnExecutionContext(ctx);
+    const calls = (await (await fetch(`${bindings.FAKE_SLACK_URL}/_calls`)).json()) as {
+      args: Record<string, unknown>;
+    }[];
+    expect(calls.map((c) => c.args.channel)).toContain('C0CRON');
   });
 });
