@@ -1,10 +1,13 @@
+import { existsSync } from 'node:fs';
 import { defineConfig } from 'drizzle-kit';
 
-// drizzle-kit reads DATABASE_URL from .env (like the app) only for `migrate`/`studio`; `generate` needs no database.
+// Like the app, drizzle-kit reads .env. `generate` needs no database; `migrate` and `studio` use DATABASE_URL.
+if (existsSync('.env')) process.loadEnvFile('.env');
+
 export default defineConfig({
   dialect: 'postgresql',
   schema: './src/db/schema.ts',
   out: process.env.DRIZZLE_OUT ?? './drizzle',
   casing: 'snake_case',
-  dbCredentials: { url: process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres' },
+  dbCredentials: { url: process.env.DATABASE_URL || 'postgres://postgres@127.0.0.1:5432/postgres' },
 });
