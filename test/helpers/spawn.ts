@@ -14,9 +14,14 @@ export interface Spawned {
   waitFor(text: string | RegExp, timeoutMs?: number): Promise<void>;
 }
 
-/** Runs `script` (relative to the repository) with only `env` (plus PATH), in `cwd`. */
-export function spawnScript(script: string, env: Record<string, string>, cwd = root): Spawned {
-  const child = spawn(process.execPath, ['--import', tsx, `${root}${script}`], {
+/** Runs `script` (relative to the repository) with `args`, only `env` (plus PATH), in `cwd`. */
+export function spawnScript(
+  script: string,
+  env: Record<string, string>,
+  cwd = root,
+  args: string[] = [],
+): Spawned {
+  const child = spawn(process.execPath, ['--import', tsx, `${root}${script}`, ...args], {
     cwd,
     env: { PATH: process.env.PATH ?? '', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],

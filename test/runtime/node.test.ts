@@ -53,3 +53,42 @@ describe('npm run dev:http', () => {
     expect(run.output()).toMatch(/event app_mention .*handler=event:app_mention/);
   });
 });
+
+describe('npm run trigger', () => {
+  it('sends a signed fixture to a running dev:http and prints the answer', async () => {
+    const port = String(3900 + (process.pid % 90));
+    const env = {
+      SLACK_SIGNING_SECRET: SIGNING_SECRET,
+      SLACK_BOT_TOKEN: BOT_TOKEN,
+      SLACK_API_URL: fake.apiUrl,
+      DATABASE_URL: 'memory://',
+      PORT: port,
+    };
+    const server = spawnScript('src/runtime/node.ts', env, mkdtempSync(join(tmpdir(), 'http-')));
+    await server.waitFor('listening on');
+    const trigger = spawnScript(
+      'dev/trigger.ts',
+      { SLACK_SIGNING_SECRET: SIGNING_SECRET, PORT: port },
+      mkdtempSync(join(tmpdir(), 'trigger-')),
+      ['command_link_unknown'],
+    );
+    expect(await trigger.exited).toBe(0);
+    expect(trigger.output().trim()).toBe(
+      '200 {"response_type":"ephemeral","text":"There is no organization with the slug `nobody`."}',
+    );
+    server.child.kill('SIGTERM');
+    await server.exited;
+  });
+
+  it('names the fixtures when none is given', async () => {
+    const run = spawnScript(
+      'dev/trigger.ts',
+      { SLACK_SIGNING_SECRET: SIGNING_SECRET },
+      mkdtempSync(join(tmpdir(), 'trigger-')),
+    );
+    expect(await run.exited).toBe(1);
+    expect(run.output().trim()).toMatch(
+      /^error: usage: npm run trigger -- <fixture> \[url\]; fixtures: block_actions_link_channel, .*event_app_mention,/,
+    );
+  });
+});
