@@ -27,7 +27,7 @@ export function logDelivery(logger: Logger, event: NormalizedEvent, result: Disp
     effects: result.recorded === 'duplicate' ? 'duplicate' : result.effects.length || undefined,
     error: result.error ?? undefined,
   });
-  if (logger.debug) logger.debug(`${what} payload`, { payload: event.payload });
+  logger.debug(`${what} payload`, { payload: event.payload });
 }
 
 /** One line per effect run after the ack. */

@@ -12,8 +12,6 @@ import {
   releaseEffects,
 } from './db/outbox.js';
 
-export { EffectError };
-
 /** Who an effect acts for. */
 export interface EffectTarget {
   teamId: string | null;
@@ -88,11 +86,6 @@ export class Executor {
       logger: console,
       ...options,
     };
-  }
-
-  /** Claims and runs the effects of one delivery, in order. */
-  runDelivery(deliveryId: number): Promise<Outcome[]> {
-    return this.#track(this.#claimAndRun({ deliveryId, limit: 1_000 }));
   }
 
   /**
@@ -193,7 +186,7 @@ export class Executor {
     return promise;
   }
 
-  async #claimAndRun(options: { limit: number; deliveryId?: number }): Promise<Outcome[]> {
+  async #claimAndRun(options: { limit: number }): Promise<Outcome[]> {
     const claimed = await claimEffects(this.db, { now: this.#options.now(), ...options });
     const outcomes: Outcome[] = [];
     for (const row of claimed) outcomes.push(await this.#runOne(row));

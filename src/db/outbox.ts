@@ -23,16 +23,11 @@ export type Claimed = z.infer<typeof ClaimedSchema>;
 export const iso = (date: Date) => date.toISOString();
 
 /**
- * Claims up to `limit` runnable effects (pending and due, or claimed by a process whose lease ran out),
- * optionally of one delivery. `FOR UPDATE SKIP LOCKED`: concurrent claimers never get the same effect.
+ * Claims up to `limit` runnable effects (pending and due, or claimed by a process whose lease ran out). `FOR UPDATE SKIP LOCKED`: concurrent claimers never get the same effect.
  */
-export async function claimEffects(
-  db: Database,
-  options: { now: Date; limit: number; deliveryId?: number },
-): Promise<Claimed[]> {
+export async function claimEffects(db: Database, options: { now: Date; limit: number }): Promise<Claimed[]> {
   const now = iso(options.now);
   const lease = iso(new Date(options.now.getTime() + LEASE_MS));
-  const ofDelivery = options.deliveryId === undefined ? sql`` : sql`and delivery_id = ${options.deliveryId}`;
   const result = await db.execute(sql`
     update outbox
     set status = 'running', attempts = attempts + 1, locked_until = ${lease}::timestamptz, updated_at = ${now}::timestamptz
@@ -40,7 +35,6 @@ export async function claimEffects(
       select id from outbox
       where ((status = 'pending' and next_attempt_at <= ${now}::timestamptz)
           or (status = 'running' and locked_until < ${now}::timestamptz))
-        ${ofDelivery}
       order by id
       limit ${options.limit}
       for update skip locked

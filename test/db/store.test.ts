@@ -1,12 +1,12 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { Effect, StoredEffect } from '../../src/core/action.js';
 import { api } from '../../src/core/action.js';
-import { StoreUnavailableError } from '../../src/core/errors.js';
+import { EffectError, StoreUnavailableError } from '../../src/core/errors.js';
 import { claimEffects, countEffects, LEASE_MS } from '../../src/db/outbox.js';
 import { DeliveryRecorder, recordDelivery } from '../../src/db/record.js';
 import { channelLinks, deliveries, installations, organizations, outbox } from '../../src/db/schema.js';
 import { applyStoreWrite, DbLookups } from '../../src/db/store.js';
-import { EffectError, type EffectRunner, Executor } from '../../src/executor.js';
+import { type EffectRunner, Executor } from '../../src/executor.js';
 import { type TestDatabase, testDatabases } from '../helpers/databases.js';
 import { fixtureEvent } from '../helpers/events.js';
 import { quiet } from '../helpers/http-stack.js';
@@ -142,14 +142,22 @@ describe.each(testDatabases())('storage on %s', (_name, open) => {
       expect(await countEffects(database.db)).toEqual({ done: 120 });
     });
 
-    it('runs a just-recorded delivery with runDelivery, and nothing of other deliveries', async () => {
+    it('runs a just-recorded delivery from its lease, and nothing of other deliveries', async () => {
       const t = clock();
       await recordDelivery(database.raw, fixtureEvent('event_link_shared'), effects(1), t.now());
-      const mine = await recordDelivery(database.raw, fixtureEvent('event_app_mention'), effects(2), t.now());
+      const mine = await recordDelivery(
+        database.raw,
+        fixtureEvent('event_app_mention'),
+        effects(2),
+        t.now(),
+        {
+          lease: true,
+        },
+      );
       if (mine.status !== 'recorded') throw new Error('expected a new delivery');
       const { runner } = recorder();
-      const outcomes = await new Executor(database.db, runner, { now: t.now, logger: quiet }).runDelivery(
-        mine.deliveryId,
+      const outcomes = await new Executor(database.db, runner, { now: t.now, logger: quiet }).runClaimed(
+        mine.claimed,
       );
       expect(outcomes.map((o) => [o.effect, o.status])).toEqual([
         ['chat.postMessage', 'done'],
