@@ -1,11 +1,11 @@
 import { type Context, Hono } from 'hono';
-import { bodyLimit } from 'hono/body-limit';
 import { HTTPException } from 'hono/http-exception';
 import type { Logger } from '../core/context.js';
 import { normalizeHttp } from '../core/normalize.js';
 import { logDelivery, logOutcomes } from '../delivery-log.js';
 import { dispatch, type Pipeline } from '../dispatch.js';
 import { type SlackSignatureVariables, slackSignature } from './slack-signature.js';
+import type { HmacSha256 } from './verify-signature.js';
 
 /** Slack's payloads are small; anything larger is not from Slack. */
 export const MAX_BODY_BYTES = 1024 * 1024;
@@ -32,11 +32,13 @@ export interface HttpRuntime {
    * before responding; effects not started by `deadline` stay in the outbox for a drain).
    */
   defer(c: Context<AppEnv>, run: (options?: { deadline?: number }) => Promise<unknown>): Promise<void> | void;
+  /** A synchronous HMAC-SHA256 for the signature check (Node's, much cheaper there); Web Crypto when absent. */
+  hmac?: HmacSha256;
   logger: Logger;
   version: string;
 }
 
-const error = (c: Context, status: 400 | 404 | 405 | 413 | 415 | 500 | 503, code: string, message: string) =>
+const error = (c: Context, status: 400 | 404 | 405 | 415 | 500 | 503, code: string, message: string) =>
   c.json({ error: code, message }, status);
 
 /** The Hono app: `POST /slack/events` for every delivery kind, and `GET /healthz`. */
@@ -46,15 +48,15 @@ export function createApp(runtime: HttpRuntime): Hono<AppEnv> {
 
   app.post(
     '/slack/events',
-    bodyLimit({
-      maxSize: MAX_BODY_BYTES,
-      onError: (c) => error(c, 413, 'body_too_large', `the body is larger than ${MAX_BODY_BYTES} bytes`),
-    }),
     async function services(c, next) {
       c.set('services', await runtime.services(c));
       await next();
     },
-    slackSignature<AppEnv>({ signingSecret: (c) => c.var.services.signingSecret }),
+    slackSignature<AppEnv>({
+      signingSecret: (c) => c.var.services.signingSecret,
+      maxBodyBytes: MAX_BODY_BYTES,
+      hmac: runtime.hmac,
+    }),
     async function slackEvents(c) {
       const started = performance.now();
       const retryNum = Number.parseInt(c.req.header('x-slack-retry-num') ?? '0', 10);

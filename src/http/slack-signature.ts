@@ -1,6 +1,7 @@
-import type { MiddlewareHandler } from 'hono';
+import type { Context, MiddlewareHandler } from 'hono';
 import { HTTPException } from 'hono/http-exception';
-import { SignatureError, verifySlackRequest } from './verify-signature.js';
+import { readBody } from './read-body.js';
+import { type HmacSha256, SignatureError, verifySlackRequest } from './verify-signature.js';
 
 /** Variables the middleware sets for the route. */
 export interface SlackSignatureVariables {
@@ -8,28 +9,34 @@ export interface SlackSignatureVariables {
   slackBody: string;
 }
 
+const refuse = (status: 401 | 413, error: string, message: string) =>
+  new HTTPException(status, { res: Response.json({ error, message }, { status }) });
+
 /**
- * Verifies `X-Slack-Signature` over the raw body and keeps the body for the route. A request that
- * fails is answered 401 with the reason.
+ * Reads the raw body once (413 past `maxBodyBytes`, before any crypto), verifies `X-Slack-Signature`
+ * over it and keeps it for the route. A request that fails the check is answered 401 with the reason.
  */
 export function slackSignature<E extends { Variables: SlackSignatureVariables }>(options: {
-  signingSecret: (c: Parameters<MiddlewareHandler<E>>[0]) => string | Promise<string>;
+  signingSecret: (c: Context<E>) => string | Promise<string>;
+  maxBodyBytes: number;
+  /** The runtime's synchronous HMAC (Node); Web Crypto when absent. */
+  hmac?: HmacSha256;
 }): MiddlewareHandler<E> {
   return async function slackSignatureMiddleware(c, next) {
-    const body = await c.req.text();
+    const body = await readBody(c, options.maxBodyBytes);
+    if (body === null) {
+      throw refuse(413, 'body_too_large', `the body is larger than ${options.maxBodyBytes} bytes`);
+    }
     try {
       await verifySlackRequest({
         signingSecret: await options.signingSecret(c),
         body,
         signature: c.req.header('x-slack-signature'),
         timestamp: c.req.header('x-slack-request-timestamp'),
+        hmac: options.hmac,
       });
     } catch (error) {
-      if (error instanceof SignatureError) {
-        throw new HTTPException(401, {
-          res: Response.json({ error: error.code, message: error.message }, { status: 401 }),
-        });
-      }
+      if (error instanceof SignatureError) throw refuse(401, error.code, error.message);
       throw error;
     }
     c.set('slackBody', body);

@@ -30,7 +30,16 @@ export interface SlackRequestToVerify {
   timestamp: string | null | undefined;
   /** Injectable clock, for tests. */
   nowMilliseconds?: number;
+  /**
+   * A synchronous HMAC-SHA256 from the runtime (Node's `createHmac`). Web Crypto is the default and
+   * runs everywhere; on Node each `subtle.verify` is a thread-pool job costing ~40–70 µs of CPU
+   * against ~5 µs for `createHmac` (bench: http), and the signature is checked on every request.
+   */
+  hmac?: HmacSha256;
 }
+
+/** HMAC-SHA256 of `message` under `secret`, 32 bytes. */
+export type HmacSha256 = (secret: string, message: string) => Uint8Array;
 
 const encoder = new TextEncoder();
 const keys = new Map<string, Promise<CryptoKey>>();
@@ -78,15 +87,25 @@ export async function verifySlackRequest(request: SlackRequestToVerify): Promise
   if (Math.abs(nowSeconds - Number(timestamp)) > CLOCK_SKEW_SECONDS) {
     throw new SignatureError('stale_timestamp', 'X-Slack-Request-Timestamp is more than 5 minutes from now');
   }
-  // Rule 3: HMAC-SHA256 of `v0:<timestamp>:<body>`; subtle.verify compares in constant time.
-  const key = await hmacKey(request.signingSecret);
-  const valid = await crypto.subtle.verify(
-    'HMAC',
-    key,
-    digest,
-    encoder.encode(`v0:${timestamp}:${request.body}`),
-  );
+  // Rule 3: HMAC-SHA256 of `v0:<timestamp>:<body>`, compared in constant time.
+  const message = `v0:${timestamp}:${request.body}`;
+  const valid = request.hmac
+    ? constantTimeEqual(request.hmac(request.signingSecret, message), digest)
+    : await crypto.subtle.verify(
+        'HMAC',
+        await hmacKey(request.signingSecret),
+        digest,
+        encoder.encode(message),
+      );
   if (!valid) throw new SignatureError('signature_mismatch', 'X-Slack-Signature does not match the body');
+}
+
+/** Compares two digests without an early exit: the time taken does not depend on where they differ. */
+function constantTimeEqual(a: Uint8Array, b: Uint8Array): boolean {
+  if (a.length !== b.length) return false;
+  let diff = 0;
+  for (let i = 0; i < a.length; i++) diff |= (a[i] ?? 0) ^ (b[i] ?? 0);
+  return diff === 0;
 }
 
 /** Signs a body as Slack does: for tests, benchmarks and the local trigger tool. */

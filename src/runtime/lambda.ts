@@ -7,6 +7,7 @@ import { createLogger } from '../logger.js';
 import { createPipeline } from '../services.js';
 import { VERSION } from '../version.js';
 import { keepAliveFetch } from './keep-alive-fetch.js';
+import { nodeHmac } from './node-hmac.js';
 
 /** Effects that finish within this long after the ack is ready run before the response; the rest wait for `drain`. */
 export const EFFECT_BUDGET_MS = 2_000;
@@ -34,6 +35,7 @@ const ready = (async () => {
       await Promise.race([run({ deadline }), budget]);
       clearTimeout(timer);
     },
+    hmac: nodeHmac,
     logger,
     version: VERSION,
   });

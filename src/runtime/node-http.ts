@@ -8,6 +8,7 @@ import { createPipeline } from '../services.js';
 import { VERSION } from '../version.js';
 import { startDrainLoop } from './drain-loop.js';
 import { keepAliveFetch } from './keep-alive-fetch.js';
+import { nodeHmac } from './node-hmac.js';
 
 export interface RunningServer {
   port: number;
@@ -37,6 +38,7 @@ export async function startHttpServer(options: {
     defer: (_c, work) => {
       void work();
     },
+    hmac: nodeHmac,
     logger,
     version: VERSION,
   });

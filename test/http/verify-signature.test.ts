@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { signSlackRequest, verifySlackRequest } from '../../src/http/verify-signature.js';
+import { type HmacSha256, signSlackRequest, verifySlackRequest } from '../../src/http/verify-signature.js';
+import { nodeHmac } from '../../src/runtime/node-hmac.js';
 
 // Slack's worked example: https://api.slack.com/authentication/verifying-requests-from-slack
 const SECRET = '8f742231b10e8888abcd99yyyzzz85a5';
@@ -9,15 +10,17 @@ const BODY =
 const SIGNATURE = 'v0=a2114d57b48eac39b9ad189dd8316235a7b4a8d21a10bd27519666489c69b503';
 const AT = Number(TIMESTAMP) * 1000;
 
-const verify = (overrides: Partial<Parameters<typeof verifySlackRequest>[0]>) =>
-  verifySlackRequest({
-    signingSecret: SECRET,
-    body: BODY,
-    signature: SIGNATURE,
-    timestamp: TIMESTAMP,
-    nowMilliseconds: AT,
-    ...overrides,
-  });
+const verifyWith =
+  (hmac: HmacSha256 | undefined) => (overrides: Partial<Parameters<typeof verifySlackRequest>[0]>) =>
+    verifySlackRequest({
+      signingSecret: SECRET,
+      body: BODY,
+      signature: SIGNATURE,
+      timestamp: TIMESTAMP,
+      nowMilliseconds: AT,
+      hmac,
+      ...overrides,
+    });
 
 async function codeOf(promise: Promise<void>): Promise<string> {
   try {
@@ -28,7 +31,13 @@ async function codeOf(promise: Promise<void>): Promise<string> {
   }
 }
 
-describe('verifySlackRequest', () => {
+// Web Crypto (every runtime) and Node's createHmac (the Node and Lambda entries) must agree on every case.
+describe.each([
+  ['Web Crypto', undefined],
+  ['node:crypto', nodeHmac],
+])('verifySlackRequest with %s', (_name, hmac) => {
+  const verify = verifyWith(hmac);
+
   it("accepts Slack's published example", async () => {
     expect(await codeOf(verify({}))).toBe('accepted');
   });

@@ -1,0 +1,91 @@
+import http from 'node:http';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { loadConfig } from '../../src/config.js';
+import { migrate, openDatabase } from '../../src/db/open.js';
+import { MAX_BODY_BYTES } from '../../src/http/app.js';
+import { type RunningServer, startHttpServer } from '../../src/runtime/node-http.js';
+import { FakeSlack } from '../helpers/fake-slack.js';
+import { fixture, httpForm } from '../helpers/fixtures.js';
+import { BOT_TOKEN, quiet } from '../helpers/http-stack.js';
+import { SIGNING_SECRET, slackHeaders } from '../helpers/signing.js';
+
+// The app through a real socket: the body is read straight from node:http (Content-Length) or
+// streamed (chunked), and the signature is checked with Node's HMAC.
+const fake = new FakeSlack();
+let server: RunningServer;
+let url: string;
+
+beforeAll(async () => {
+  await fake.start();
+  const database = await openDatabase('memory://');
+  await migrate(database);
+  const config = loadConfig({
+    SLACK_SIGNING_SECRET: SIGNING_SECRET,
+    SLACK_BOT_TOKEN: BOT_TOKEN,
+    SLACK_API_URL: fake.apiUrl,
+    PORT: String(4100 + (process.pid % 200)),
+  });
+  server = await startHttpServer({ config, database, logger: quiet });
+  url = `http://127.0.0.1:${server.port}/slack/events`;
+});
+afterAll(async () => {
+  await server.close();
+  await fake.stop();
+});
+
+/** POSTs with node:http so the framing (Content-Length or chunked) is the test's choice. */
+function post(body: string, headers: Record<string, string>, chunked = false) {
+  return new Promise<{ status: number; json: unknown }>((resolve, reject) => {
+    const req = http.request(url, { method: 'POST', headers }, (res) => {
+      const chunks: Buffer[] = [];
+      res.on('data', (c: Buffer) => chunks.push(c));
+      res.on('end', () => {
+        const text = Buffer.concat(chunks).toString();
+        resolve({ status: res.statusCode ?? 0, json: text ? JSON.parse(text) : null });
+      });
+    });
+    req.on('error', reject);
+    if (chunked) {
+      req.setHeader('transfer-encoding', 'chunked');
+      for (let i = 0; i < body.length; i += 64 * 1024) req.write(body.slice(i, i + 64 * 1024));
+      req.end();
+    } else {
+      req.setHeader('content-length', Buffer.byteLength(body));
+      req.end(body);
+    }
+  });
+}
+
+describe('the Node server', () => {
+  it('acks a signed mention sent with Content-Length, and runs its effect', async () => {
+    const { body, contentType } = httpForm(fixture('event_app_mention'));
+    const res = await post(body, await slackHeaders(body, contentType));
+    expect(res.status).toBe(200);
+    await fake.waitFor((calls) => calls.length === 1);
+    expect(fake.calls[0]?.method).toBe('chat.postMessage');
+  });
+
+  it('acks a signed command sent chunked, with its ack body', async () => {
+    const { body, contentType } = httpForm(fixture('command_link_unknown'));
+    const res = await post(body, await slackHeaders(body, contentType), true);
+    expect(res).toEqual({
+      status: 200,
+      json: { response_type: 'ephemeral', text: 'There is no organization with the slug `nobody`.' },
+    });
+  });
+
+  it('refuses a wrong signature with 401', async () => {
+    const { body, contentType } = httpForm(fixture('event_app_mention'));
+    const res = await post(body, await slackHeaders(body, contentType, { secret: 'not-the-secret' }));
+    expect(res).toMatchObject({ status: 401, json: { error: 'signature_mismatch' } });
+  });
+
+  it.each([
+    ['with Content-Length', false],
+    ['chunked', true],
+  ])('refuses a body over 1 MiB sent %s with 413', async (_label, chunked) => {
+    const body = JSON.stringify({ type: 'event_callback', pad: 'x'.repeat(MAX_BODY_BYTES) });
+    const res = await post(body, { 'content-type': 'application/json' }, chunked);
+    expect(res).toMatchObject({ status: 413, json: { error: 'body_too_large' } });
+  });
+});
