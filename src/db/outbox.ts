@@ -1,4 +1,4 @@
-import { and, eq, inArray, sql } from 'drizzle-orm';
+import { and, eq, sql } from 'drizzle-orm';
 import * as z from 'zod';
 import type { Database } from './database.js';
 import { rows } from './rows.js';
@@ -43,28 +43,29 @@ export async function claimEffects(db: Database, options: { now: Date; limit: nu
   return rows(result, ClaimedSchema).sort((a, b) => a.delivery_id - b.delivery_id || a.position - b.position);
 }
 
+/**
+ * The ids as one parameter, so the statement text is the same for any number of ids: prepared once
+ * per connection, not once per batch size (an `in ($1, …, $n)` list is a new statement for every n).
+ */
+const idList = (ids: number[]) =>
+  sql`(select jsonb_array_elements_text(${JSON.stringify(ids)}::text::jsonb)::bigint)`;
+
 /** Marks claimed effects done, in one statement. */
 export async function completeEffects(db: Database, ids: number[], now: Date): Promise<void> {
   if (ids.length === 0) return;
-  await db
-    .update(outbox)
-    .set({ status: 'done', lockedUntil: null, lastError: null, updatedAt: now })
-    .where(and(inArray(outbox.id, ids), eq(outbox.status, 'running')));
+  await db.execute(sql`
+    update outbox set status = 'done', locked_until = null, last_error = null, updated_at = ${iso(now)}::timestamptz
+    where status = 'running' and id in ${idList(ids)}`);
 }
 
 /** Gives claimed effects that were not started back to the outbox, due now. */
 export async function releaseEffects(db: Database, ids: number[], now: Date): Promise<void> {
   if (ids.length === 0) return;
-  await db
-    .update(outbox)
-    .set({
-      status: 'pending',
-      lockedUntil: null,
-      nextAttemptAt: now,
-      attempts: sql`${outbox.attempts} - 1`,
-      updatedAt: now,
-    })
-    .where(and(inArray(outbox.id, ids), eq(outbox.status, 'running')));
+  await db.execute(sql`
+    update outbox
+    set status = 'pending', locked_until = null, next_attempt_at = ${iso(now)}::timestamptz,
+        attempts = attempts - 1, updated_at = ${iso(now)}::timestamptz
+    where status = 'running' and id in ${idList(ids)}`);
 }
 
 /** Records a failed attempt: back to pending at `retryAt`, or failed for good when `retryAt` is null. */
