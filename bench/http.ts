@@ -7,14 +7,17 @@ import { type ChildProcess, execFileSync, fork } from 'node:child_process';
 import { createHmac } from 'node:crypto';
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import http from 'node:http';
+import os from 'node:os';
 import { gzipSync } from 'node:zlib';
 import postgres from 'postgres';
 import { FakeSlack } from '../test/helpers/fake-slack.js';
-import { latency, mentionCallback } from './stats.js';
+import { cpuSecondsOf, latency, mentionCallback, ownCpuSeconds, postgresCpuSeconds } from './stats.js';
 
 const SECRET = 'bench-signing-secret';
 const CONCURRENCY = 50;
 const DURATION_MS = Number(process.env.BENCH_SECONDS ?? 10) * 1000;
+/** Unmeasured load first, so the JIT has compiled the hot path as it would have in a running server. */
+const WARMUP_MS = 2_000;
 let port = 3950;
 
 const mentionBody = (i: number, run: string) => JSON.stringify(mentionCallback(i, run));
@@ -36,12 +39,12 @@ function peakRssMiB(pid: number | undefined): number {
   return Math.round(Number(/VmHWM:\s+(\d+)/.exec(status)?.[1] ?? 0) / 1024);
 }
 
-async function load(target: number, run: string) {
+async function load(target: number, run: string, durationMs = DURATION_MS) {
   const agent = new http.Agent({ keepAlive: true, maxSockets: CONCURRENCY });
   const latencies: number[] = [];
   let sent = 0;
   let failed = 0;
-  const end = performance.now() + DURATION_MS;
+  const end = performance.now() + durationMs;
   const one = (i: number) =>
     new Promise<void>((resolve) => {
       const body = mentionBody(i, run);
@@ -92,6 +95,19 @@ interface Measured {
   handledPerSecond: number | null;
   lat: string;
   rss: number;
+  /** CPU µs per delivery: the server, PostgreSQL, and this process (load generator + fake Slack). */
+  cpu: { server: number; postgres: number; bench: number };
+}
+
+/** CPU used by each party between `start()` and `stop(deliveries)`, per delivery. */
+function cpuMeter(pid: number | undefined) {
+  const read = () => ({ server: cpuSecondsOf(pid), postgres: postgresCpuSeconds(), bench: ownCpuSeconds() });
+  const before = read();
+  return (deliveries: number) => {
+    const after = read();
+    const per = (k: keyof typeof before) => ((after[k] - before[k]) / Math.max(1, deliveries)) * 1e6;
+    return { server: per('server'), postgres: per('postgres'), bench: per('bench') };
+  };
 }
 
 async function measureRouter(
@@ -107,11 +123,16 @@ async function measureRouter(
     SLACK_API_URL: fake.apiUrl,
     SLACK_BOT_TOKEN: 'xoxb-bench',
   });
+  const warm = await load(p, `warm${p}`, WARMUP_MS);
+  await fake.waitFor((calls) => calls.length >= warm.acked, 120_000);
+  fake.reset();
+  const meter = cpuMeter(server.pid);
   const started = performance.now();
   const result = await load(p, `${p}`);
   // Events fully handled: every acked mention's chat.postMessage has reached the fake.
   await fake.waitFor((calls) => calls.length >= result.acked, 120_000);
   const handledSeconds = (performance.now() - started) / 1000;
+  const cpu = meter(result.acked);
   const rss = peakRssMiB(server.pid);
   server.send('stop');
   await new Promise((resolve) => server.once('exit', resolve));
@@ -121,13 +142,17 @@ async function measureRouter(
     handledPerSecond: fake.calls.length / handledSeconds,
     lat: `${latency(result.latencies)}${result.failed ? `  (${result.failed} not 200)` : ''}`,
     rss,
+    cpu,
   };
 }
 
 async function measureBare(): Promise<Measured> {
   const p = port++;
   const server = await startServer(['bare', String(p)], {});
+  await load(p, 'warm-bare', WARMUP_MS);
+  const meter = cpuMeter(server.pid);
   const result = await load(p, 'bare');
+  const cpu = meter(result.acked);
   const rss = peakRssMiB(server.pid);
   server.kill();
   return {
@@ -136,6 +161,7 @@ async function measureBare(): Promise<Measured> {
     handledPerSecond: null,
     lat: latency(result.latencies),
     rss,
+    cpu,
   };
 }
 
@@ -187,6 +213,16 @@ export async function benchHttp(): Promise<void> {
         : `  handled ${row.handledPerSecond.toFixed(0)}/s (${((row.handledPerSecond / bare) * 100).toFixed(0)}% of bare)`;
     console.log(
       `  ${row.label.padEnd(36)} acks ${row.acksPerSecond.toFixed(0).padStart(5)}/s (${((row.acksPerSecond / bare) * 100).toFixed(0)}% of bare)  ${row.lat}${handled}  peak RSS ${row.rss} MiB`,
+    );
+  }
+  // Where the machine's CPU goes: everything below shares its cores, so the sum sets a ceiling.
+  const cores = os.cpus().length;
+  console.log(`  CPU per delivery (µs), and the ceiling it sets on ${cores} cores:`);
+  for (const row of rows) {
+    const { server, postgres, bench } = row.cpu;
+    const total = server + postgres + bench;
+    console.log(
+      `  ${row.label.padEnd(36)} server ${server.toFixed(0).padStart(4)}  postgres ${postgres.toFixed(0).padStart(4)}  load+fake ${bench.toFixed(0).padStart(4)}  = ${total.toFixed(0).padStart(4)} → at most ${((cores * 1e6) / total).toFixed(0)}/s; server on one core: at most ${(1e6 / server).toFixed(0)}/s`,
     );
   }
   console.log(`  worker bundle: ${workerBundle()}`);

@@ -1,3 +1,4 @@
+import { readdirSync, readFileSync } from 'node:fs';
 import os from 'node:os';
 
 /** The p-th percentile (0–100) of `values`, nearest-rank. */
@@ -57,3 +58,40 @@ export function mentionCallback(i: number, run: string) {
     },
   };
 }
+
+/** The median of `values`. */
+export const median = (values: number[]) => percentile(values, 50);
+
+/** CPU seconds (user + system) a process has used so far, from /proc; 0 where /proc is not there. */
+export function cpuSecondsOf(pid: number | undefined): number {
+  try {
+    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]?.split(' ') ?? [];
+    // utime and stime are fields 14 and 15 of the line, 12 and 13 after the command name.
+    return (Number(fields[11]) + Number(fields[12])) / CLOCK_TICKS;
+  } catch {
+    return 0;
+  }
+}
+
+/** CPU seconds used by every PostgreSQL process of this machine's server (backends, WAL writer…). */
+export function postgresCpuSeconds(): number {
+  let total = 0;
+  for (const pid of readdirSync('/proc')) {
+    if (!/^\d+$/.test(pid)) continue;
+    try {
+      if (readFileSync(`/proc/${pid}/comm`, 'utf8').trim() === 'postgres') total += cpuSecondsOf(Number(pid));
+    } catch {
+      // gone since the listing
+    }
+  }
+  return total;
+}
+
+/** This process's CPU seconds: the load generator and the fake Slack live here. */
+export const ownCpuSeconds = () => {
+  const { user, system } = process.cpuUsage();
+  return (user + system) / 1e6;
+};
+
+// USER_HZ: 100 on Linux on every architecture Node supports.
+const CLOCK_TICKS = 100;

@@ -1,6 +1,7 @@
 import { type StoredEffect, StoredEffectSchema } from './core/action.js';
 import type { Logger } from './core/context.js';
 import { EffectError } from './core/errors.js';
+import { BatchQueue } from './db/batch.js';
 import type { Database } from './db/database.js';
 import {
   type Claimed,
@@ -64,10 +65,9 @@ export interface DrainReport {
 /** Runs recorded effects after the ack, marks each done or failed, and drains leftovers. */
 export class Executor {
   readonly #inFlight = new Set<Promise<unknown>>();
-  readonly #doneIds: number[] = [];
+  readonly #completions: BatchQueue<{ id: number; resolve: () => void; reject: (e: unknown) => void }>;
   readonly #waiting: (() => void)[] = [];
   #running = 0;
-  #flush: Promise<void> | null = null;
   readonly #options: Required<Omit<ExecutorOptions, 'logger'>> & { logger: Logger };
 
   constructor(
@@ -86,6 +86,18 @@ export class Executor {
       logger: console,
       ...options,
     };
+    this.#completions = new BatchQueue(async (batch) => {
+      try {
+        await completeEffects(
+          this.db,
+          batch.map((b) => b.id),
+          this.#options.now(),
+        );
+        for (const b of batch) b.resolve();
+      } catch (error) {
+        for (const b of batch) b.reject(error);
+      }
+    });
   }
 
   /**
@@ -251,15 +263,7 @@ export class Executor {
    * under load that halves the statements per delivery after the ack.
    */
   #complete(id: number): Promise<void> {
-    this.#doneIds.push(id);
-    this.#flush ??= new Promise<void>((resolve, reject) => {
-      setImmediate(() => {
-        const ids = this.#doneIds.splice(0);
-        this.#flush = null;
-        completeEffects(this.db, ids, this.#options.now()).then(resolve, reject);
-      });
-    });
-    return this.#flush;
+    return new Promise((resolve, reject) => this.#completions.push({ id, resolve, reject }));
   }
 
   #retryAt(attempts: number, error: unknown): Date {

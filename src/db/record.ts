@@ -1,6 +1,7 @@
 import * as z from 'zod';
 import type { Effect } from '../core/action.js';
 import type { NormalizedEvent } from '../core/event.js';
+import { BatchQueue } from './batch.js';
 import type { RawSql } from './database.js';
 import { type Claimed, ClaimedSchema, iso, LEASE_MS } from './outbox.js';
 import { rows } from './rows.js';
@@ -100,46 +101,40 @@ export async function recordDelivery(
 
 /**
  * Group commit: deliveries that arrive together (a burst, many concurrent requests) are recorded
- * in one statement and one transaction. A lone delivery waits one turn of the event loop.
+ * in one statement and one transaction, one statement at a time, so batches grow with the load.
+ * A lone delivery waits one turn of the event loop.
  */
 export class DeliveryRecorder {
-  #queue: { item: ToRecord; resolve: (r: RecordResult) => void; reject: (e: unknown) => void }[] = [];
-  #scheduled = false;
+  readonly #queue: BatchQueue<{
+    item: ToRecord;
+    resolve: (r: RecordResult) => void;
+    reject: (e: unknown) => void;
+  }>;
 
   constructor(
-    private readonly raw: RawSql,
-    private readonly options: { lease?: boolean; now?: () => Date; maxBatch?: number } = {},
-  ) {}
+    raw: RawSql,
+    options: { lease?: boolean; now?: () => Date; maxBatch?: number; maxInFlight?: number } = {},
+  ) {
+    this.#queue = new BatchQueue(
+      async (batch) => {
+        try {
+          const results = await recordDeliveries(
+            raw,
+            batch.map((b) => b.item),
+            options.now?.() ?? new Date(),
+            { lease: options.lease },
+          );
+          for (const [i, b] of batch.entries()) b.resolve(results[i] ?? { status: 'duplicate' });
+        } catch (error) {
+          for (const b of batch) b.reject(error);
+        }
+      },
+      { maxBatch: options.maxBatch ?? 200, maxInFlight: options.maxInFlight },
+    );
+  }
 
   /** Records `event` with its effects, together with whatever else is being recorded now. */
   record(event: NormalizedEvent, effects: Effect[]): Promise<RecordResult> {
-    return new Promise((resolve, reject) => {
-      this.#queue.push({ item: { event, effects }, resolve, reject });
-      if (this.#scheduled) return;
-      this.#scheduled = true;
-      setImmediate(() => this.#flush());
-    });
-  }
-
-  #flush(): void {
-    this.#scheduled = false;
-    const max = this.options.maxBatch ?? 200;
-    while (this.#queue.length > 0) {
-      const batch = this.#queue.splice(0, max);
-      const now = this.options.now?.() ?? new Date();
-      recordDeliveries(
-        this.raw,
-        batch.map((b) => b.item),
-        now,
-        { lease: this.options.lease },
-      ).then(
-        (results) => {
-          for (const [i, b] of batch.entries()) b.resolve(results[i] ?? { status: 'duplicate' });
-        },
-        (error: unknown) => {
-          for (const b of batch) b.reject(error);
-        },
-      );
-    }
+    return new Promise((resolve, reject) => this.#queue.push({ item: { event, effects }, resolve, reject }));
   }
 }
