@@ -45,9 +45,12 @@ export function normalizeHttp(delivery: HttpDelivery): Result<Inbound> {
   if (mediaType === 'application/json') {
     const json = parseJson(delivery.body, 'body');
     if (!json.ok) return json;
-    const challenge = UrlVerificationSchema.safeParse(json.value);
-    if (challenge.success)
+    // Checked by type first: a failed safeParse builds an error, and every event callback would pay for it.
+    if (isObject(json.value) && json.value.type === 'url_verification') {
+      const challenge = UrlVerificationSchema.safeParse(json.value);
+      if (!challenge.success) return fail('invalid_payload', describe('url_verification', challenge.error));
       return { ok: true, value: { type: 'url_verification', challenge: challenge.data.challenge } };
+    }
     return wrap(fromEventCallback(json.value, retry));
   }
   if (mediaType === 'application/x-www-form-urlencoded') {
@@ -99,6 +102,9 @@ export function normalizeEnvelope(raw: unknown): Result<SocketDelivery> {
     },
   };
 }
+
+const isObject = (value: unknown): value is Record<string, unknown> =>
+  typeof value === 'object' && value !== null;
 
 function wrap(result: Result<NormalizedEvent>): Result<Inbound> {
   return result.ok ? { ok: true, value: { type: 'event', event: result.value } } : result;

@@ -129,6 +129,17 @@ describe('normalize', () => {
     });
   });
 
+  it('refuses a url_verification without a challenge, naming the field', () => {
+    const result = normalizeHttp({
+      body: JSON.stringify({ token: 'x', type: 'url_verification' }),
+      contentType: 'application/json',
+    });
+    expect(result.ok ? null : [result.error.code, result.error.message]).toEqual([
+      'invalid_payload',
+      expect.stringMatching(/^url_verification: challenge: /),
+    ]);
+  });
+
   it('recognizes ssl_check', () => {
     expect(
       normalizeHttp({ body: 'ssl_check=1&token=x', contentType: 'application/x-www-form-urlencoded' }),
