@@ -129,17 +129,21 @@ describe('one shim per PostgreSQL database', () => {
   });
 });
 
+// Each starts a process on a fresh embedded database (initdb and migrations: several seconds on a
+// loaded 2-core machine), hence the longer timeout.
 describe('npm run dev', () => {
-  it('starts the Socket Mode shim when SLACK_SOCKET_MODE=true, and the HTTP server otherwise', async () => {
+  it('starts the Socket Mode shim when SLACK_SOCKET_MODE=true', { timeout: 45_000 }, async () => {
     const socket = spawnScript(
       'dev/dev.ts',
       env({ SLACK_SOCKET_MODE: 'true' }),
       mkdtempSync(join(tmpdir(), 'dev-')),
     );
-    await socket.waitFor('Socket Mode connected');
+    await socket.waitFor('Socket Mode connected', 40_000);
     socket.child.kill('SIGTERM');
     expect(await socket.exited, socket.output()).toBe(0);
+  });
 
+  it('starts the HTTP server otherwise', { timeout: 45_000 }, async () => {
     const http = spawnScript(
       'dev/dev.ts',
       env({
@@ -149,7 +153,7 @@ describe('npm run dev', () => {
       }),
       mkdtempSync(join(tmpdir(), 'dev-')),
     );
-    await http.waitFor('listening on http://127.0.0.1:');
+    await http.waitFor('listening on http://127.0.0.1:', 40_000);
     http.child.kill('SIGTERM');
     expect(await http.exited, http.output()).toBe(0);
   });
