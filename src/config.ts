@@ -15,6 +15,7 @@ const WHERE: Record<string, string> = {
   TOKEN_ENCRYPTION_KEY: 'generate one with: openssl rand -base64 32',
   APP_URL: "your product's base URL, e.g. https://app.example.com",
   PORT: 'a TCP port number such as 3000',
+  HOST: '127.0.0.1 (this machine only) or 0.0.0.0 (every interface, e.g. in a container)',
   LOG_LEVEL: 'one of debug, info, warn, error',
   SLACK_SOCKET_MODE: 'true or false',
 };
@@ -43,6 +44,7 @@ export const ConfigSchema = z.object({
     .default('https://app.example.com')
     .transform((url) => new URL(url)),
   PORT: z.coerce.number().int().min(1).max(65535).default(3000),
+  HOST: z.union([z.ipv4(), z.ipv6(), z.hostname()]).default('127.0.0.1'),
   LOG_LEVEL: z.enum(['debug', 'info', 'warn', 'error']).default('info'),
 });
 export type Config = z.infer<typeof ConfigSchema>;

@@ -19,8 +19,17 @@ describe('configuration', () => {
       SLACK_API_URL: 'https://slack.com/api/',
       APP_URL: new URL('https://app.example.com'),
       PORT: 3000,
+      HOST: '127.0.0.1',
       LOG_LEVEL: 'info',
     });
+  });
+
+  it('takes an IPv4, IPv6 or host name for HOST', () => {
+    expect(['0.0.0.0', '::', 'localhost'].map((HOST) => loadConfig({ HOST }).HOST)).toEqual([
+      '0.0.0.0',
+      '::',
+      'localhost',
+    ]);
   });
 
   it('adds the trailing slash SLACK_API_URL needs', () => {
@@ -41,6 +50,10 @@ describe('configuration', () => {
     [
       { PORT: 'eighty' },
       'ConfigError: PORT is invalid (Invalid input: expected number, received NaN): a TCP port number such as 3000',
+    ],
+    [
+      { HOST: 'http://0.0.0.0' },
+      'ConfigError: HOST is invalid (Invalid input): 127.0.0.1 (this machine only) or 0.0.0.0 (every interface, e.g. in a container)',
     ],
     [
       { APP_URL: 'example.com' },

@@ -11,6 +11,8 @@ import { keepAliveFetch } from './keep-alive-fetch.js';
 import { nodeHmac } from './node-hmac.js';
 
 export interface RunningServer {
+  /** The address and port it listens on. */
+  host: string;
   port: number;
   /** Stops taking requests, finishes running effects, closes the database. */
   close(): Promise<void>;
@@ -43,13 +45,14 @@ export async function startHttpServer(options: {
     version: VERSION,
   });
   const drain = startDrainLoop(pipeline.executor, logger);
-  const server = serve({ fetch: app.fetch, port: config.PORT, hostname: '127.0.0.1' });
+  const server = serve({ fetch: app.fetch, port: config.PORT, hostname: config.HOST });
   await new Promise<void>((resolve, reject) => {
     server.once('listening', resolve);
     server.once('error', reject);
   });
-  const { port } = server.address() as AddressInfo;
+  const { address: host, port } = server.address() as AddressInfo;
   return {
+    host,
     port,
     async close() {
       drain.stop();

@@ -19,5 +19,6 @@ runMain(async () => {
   };
   process.once('SIGTERM', () => void stop('SIGTERM'));
   process.once('SIGINT', () => void stop('SIGINT'));
-  logger.info(`listening on http://127.0.0.1:${server.port}/slack/events`, { database: database.where });
+  const host = server.host.includes(':') ? `[${server.host}]` : server.host;
+  logger.info(`listening on http://${host}:${server.port}/slack/events`, { database: database.where });
 });

@@ -80,6 +80,26 @@ describe('the Node server', () => {
     expect(res).toMatchObject({ status: 401, json: { error: 'signature_mismatch' } });
   });
 
+  it('listens on 127.0.0.1 unless HOST says otherwise', async () => {
+    expect(server.host).toBe('127.0.0.1');
+    const database = await openDatabase('memory://');
+    await migrate(database);
+    const config = loadConfig({
+      SLACK_SIGNING_SECRET: SIGNING_SECRET,
+      SLACK_BOT_TOKEN: BOT_TOKEN,
+      PORT: String(4300 + (process.pid % 200)),
+      HOST: '0.0.0.0',
+    });
+    const everywhere = await startHttpServer({ config, database, logger: quiet });
+    try {
+      expect(everywhere.host).toBe('0.0.0.0');
+      const res = await fetch(`http://127.0.0.1:${everywhere.port}/healthz`);
+      expect(await res.json()).toMatchObject({ status: 'ok', database: 'ok' });
+    } finally {
+      await everywhere.close();
+    }
+  });
+
   it.each([
     ['with Content-Length', false],
     ['chunked', true],
