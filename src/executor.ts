@@ -1,7 +1,7 @@
 import { type StoredEffect, StoredEffectSchema } from './core/action.js';
 import type { Logger } from './core/context.js';
 import { EffectError } from './core/errors.js';
-import { BatchQueue } from './db/batch.js';
+import { batched } from './db/batch.js';
 import type { Database } from './db/database.js';
 import {
   type Claimed,
@@ -65,7 +65,8 @@ export interface DrainReport {
 /** Runs recorded effects after the ack, marks each done or failed, and drains leftovers. */
 export class Executor {
   readonly #inFlight = new Set<Promise<unknown>>();
-  readonly #completions: BatchQueue<{ id: number; resolve: () => void; reject: (e: unknown) => void }>;
+  /** Marks an effect done; completions that arrive together are written in one statement. */
+  readonly #complete: (id: number) => Promise<unknown>;
   readonly #waiting: (() => void)[] = [];
   #running = 0;
   readonly #options: Required<Omit<ExecutorOptions, 'logger'>> & { logger: Logger };
@@ -86,18 +87,9 @@ export class Executor {
       logger: console,
       ...options,
     };
-    this.#completions = new BatchQueue(async (batch) => {
-      try {
-        await completeEffects(
-          this.db,
-          batch.map((b) => b.id),
-          this.#options.now(),
-        );
-        for (const b of batch) b.resolve();
-      } catch (error) {
-        for (const b of batch) b.reject(error);
-      }
-    });
+    this.#complete = batched((ids: number[]) =>
+      completeEffects(this.db, ids, this.#options.now()).then(() => ids),
+    );
   }
 
   /**
@@ -256,14 +248,6 @@ export class Executor {
       ),
     );
     return { id: row.id, effect: name, status: retryAt ? 'retry' : 'failed', error: message, ms };
-  }
-
-  /**
-   * Marks an effect done. Completions that arrive together (a burst) are written in one statement:
-   * under load that halves the statements per delivery after the ack.
-   */
-  #complete(id: number): Promise<void> {
-    return new Promise((resolve, reject) => this.#completions.push({ id, resolve, reject }));
   }
 
   #retryAt(attempts: number, error: unknown): Date {

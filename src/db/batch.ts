@@ -49,9 +49,26 @@ export class BatchQueue<T> {
   }
 }
 
-interface Waiter<V> {
-  resolve: (value: V) => void;
-  reject: (error: unknown) => void;
+/**
+ * Turns a function over many items into one over a single item, run in batches by a `BatchQueue`:
+ * `runAll` returns one result per item, in order; when it throws, every item of the batch rejects.
+ */
+export function batched<T, R>(
+  runAll: (items: T[]) => Promise<R[]>,
+  options?: { maxInFlight?: number; maxBatch?: number },
+): (item: T) => Promise<R> {
+  const queue = new BatchQueue<{ item: T; resolve: (r: R) => void; reject: (e: unknown) => void }>(
+    async (batch) => {
+      try {
+        const results = await runAll(batch.map((b) => b.item));
+        for (const [i, b] of batch.entries()) b.resolve(results[i] as R);
+      } catch (error) {
+        for (const b of batch) b.reject(error);
+      }
+    },
+    options,
+  );
+  return (item) => new Promise((resolve, reject) => queue.push({ item, resolve, reject }));
 }
 
 /**
@@ -59,26 +76,19 @@ interface Waiter<V> {
  * under load, one statement serves every delivery in flight instead of one each.
  */
 export class Batcher<K, V> {
-  readonly #queue: BatchQueue<{ id: string; key: K } & Waiter<V | null>>;
+  /** The value for `key`, fetched together with the other keys asked for now. */
+  readonly load: (key: K) => Promise<V | null>;
 
   constructor(
-    private readonly keyOf: (key: K) => string,
+    keyOf: (key: K) => string,
     /** Fetches every key at once; a key missing from the map resolves to null. */
     fetchAll: (keys: K[]) => Promise<Map<string, V>>,
   ) {
-    this.#queue = new BatchQueue(async (batch) => {
-      const keys = new Map(batch.map((item) => [item.id, item.key]));
-      try {
-        const found = await fetchAll([...keys.values()]);
-        for (const item of batch) item.resolve(found.get(item.id) ?? null);
-      } catch (error) {
-        for (const item of batch) item.reject(error);
-      }
+    this.load = batched(async (keys: K[]) => {
+      const ids = keys.map(keyOf);
+      const unique = new Map(keys.map((key, i) => [ids[i] as string, key]));
+      const found = await fetchAll([...unique.values()]);
+      return ids.map((id) => found.get(id) ?? null);
     });
-  }
-
-  /** The value for `key`, fetched together with the other keys asked for now. */
-  load(key: K): Promise<V | null> {
-    return new Promise((resolve, reject) => this.#queue.push({ id: this.keyOf(key), key, resolve, reject }));
   }
 }

@@ -1,7 +1,7 @@
 import * as z from 'zod';
 import type { Effect } from '../core/action.js';
 import type { NormalizedEvent } from '../core/event.js';
-import { BatchQueue } from './batch.js';
+import { batched } from './batch.js';
 import type { RawSql } from './database.js';
 import { type Claimed, ClaimedSchema, iso, LEASE_MS } from './outbox.js';
 import { rows } from './rows.js';
@@ -105,36 +105,21 @@ export async function recordDelivery(
  * A lone delivery waits one turn of the event loop.
  */
 export class DeliveryRecorder {
-  readonly #queue: BatchQueue<{
-    item: ToRecord;
-    resolve: (r: RecordResult) => void;
-    reject: (e: unknown) => void;
-  }>;
+  readonly #record: (item: ToRecord) => Promise<RecordResult>;
 
   constructor(
     raw: RawSql,
     options: { lease?: boolean; now?: () => Date; maxBatch?: number; maxInFlight?: number } = {},
   ) {
-    this.#queue = new BatchQueue(
-      async (batch) => {
-        try {
-          const results = await recordDeliveries(
-            raw,
-            batch.map((b) => b.item),
-            options.now?.() ?? new Date(),
-            { lease: options.lease },
-          );
-          for (const [i, b] of batch.entries()) b.resolve(results[i] ?? { status: 'duplicate' });
-        } catch (error) {
-          for (const b of batch) b.reject(error);
-        }
-      },
+    this.#record = batched(
+      (items: ToRecord[]) =>
+        recordDeliveries(raw, items, options.now?.() ?? new Date(), { lease: options.lease }),
       { maxBatch: options.maxBatch ?? 200, maxInFlight: options.maxInFlight },
     );
   }
 
   /** Records `event` with its effects, together with whatever else is being recorded now. */
   record(event: NormalizedEvent, effects: Effect[]): Promise<RecordResult> {
-    return new Promise((resolve, reject) => this.#queue.push({ item: { event, effects }, resolve, reject }));
+    return this.#record({ event, effects });
   }
 }
