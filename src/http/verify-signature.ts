@@ -64,7 +64,8 @@ function hexToBytes(hex: string): Uint8Array<ArrayBuffer> | null {
 }
 
 /**
- * Verifies Slack's v0 request signature with Web Crypto (Node, workerd, Lambda alike).
+ * Verifies Slack's v0 request signature: Web Crypto by default (every runtime), or the runtime's own
+ * synchronous HMAC when given one (Node, Lambda).
  * Throws `SignatureError` with a `code` saying what was wrong.
  */
 export async function verifySlackRequest(request: SlackRequestToVerify): Promise<void> {
