@@ -1,49 +1,67 @@
-/** A server process for the HTTP benchmark: `tsx bench/server.ts <router|bare> <port> [global-fetch]`. */
-import { createHmac, timingSafeEqual } from 'node:crypto';
-import { mkdtempSync } from 'node:fs';
-import { createServer } from 'node:http';
+/**
+ * The project's HTTP server as the bench runs it (`node --import tsx bench/server.ts`): PORT,
+ * DATABASE_URL (unset: the embedded database in a fresh directory), SLACK_* from the environment.
+ * SIGTERM closes it. Diagnostics: BENCH_MEMORY_FILE set → on SIGUSR2 appends a memory breakdown to it;
+ * BENCH_TRACE_LOADS=1 also records every module loaded, to say which packages hold memory.
+ */
+import { appendFileSync, mkdtempSync } from 'node:fs';
+import { register } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { loadConfig } from '../src/config.js';
-import { openDatabase } from '../src/db/open.js';
-import { createLogger } from '../src/logger.js';
-import { startHttpServer } from '../src/runtime/node-http.js';
+import { MessageChannel } from 'node:worker_threads';
 
-const [kind, port, fetchMode] = process.argv.slice(2);
-const secret = process.env.SLACK_SIGNING_SECRET ?? '';
-
-if (kind === 'bare') {
-  // The floor: check the signature and answer 200, nothing else.
-  createServer((req, res) => {
-    const chunks: Buffer[] = [];
-    req.on('data', (c: Buffer) => chunks.push(c));
-    req.on('end', () => {
-      const body = Buffer.concat(chunks).toString('utf8');
-      const ts = String(req.headers['x-slack-request-timestamp']);
-      const expected = Buffer.from(
-        `v0=${createHmac('sha256', secret).update(`v0:${ts}:${body}`).digest('hex')}`,
-      );
-      const got = Buffer.from(String(req.headers['x-slack-signature']));
-      const ok = got.length === expected.length && timingSafeEqual(got, expected);
-      res.writeHead(ok ? 200 : 401).end();
-    });
-  }).listen(Number(port), '127.0.0.1', () => process.send?.('ready'));
-} else {
-  // No DATABASE_URL: the embedded database on disk, as `npm run dev:http` uses it, in a fresh directory.
-  if (!process.env.DATABASE_URL) process.chdir(mkdtempSync(join(tmpdir(), 'bench-http-')));
-  const config = loadConfig({ ...process.env, PORT: port });
-  const database = await openDatabase(config.DATABASE_URL, { migrate: true });
-  const server = await startHttpServer({
-    config,
-    database,
-    logger: createLogger('error'),
-    globalFetch: fetchMode === 'global-fetch',
-  });
-  process.send?.('ready');
-  process.on('message', async (message) => {
-    if (message === 'stop') {
-      await server.close();
-      process.exit(0);
-    }
+const loaded: string[] = [];
+if (process.env.BENCH_TRACE_LOADS === '1') {
+  const { port1, port2 } = new MessageChannel();
+  port1.on('message', (url: string) => loaded.push(url));
+  port1.unref();
+  const hooks =
+    'let port; export function initialize(data) { port = data.port; }' +
+    ' export async function load(url, context, next) { port.postMessage(url); return next(url, context); }';
+  register(`data:text/javascript,${encodeURIComponent(hooks)}`, {
+    data: { port: port2 },
+    transferList: [port2],
   });
 }
+
+// After the hooks: the project's modules are loaded with them in place.
+const { loadConfig } = await import('../src/config.js');
+const { openDatabase } = await import('../src/db/open.js');
+const { createLogger } = await import('../src/logger.js');
+const { startHttpServer } = await import('../src/runtime/node-http.js');
+
+/** Modules loaded so far, by package (node_modules/<name>) or `src` / `node:`. */
+function modulesByPackage(): Record<string, number> {
+  const counts: Record<string, number> = {};
+  for (const url of loaded) {
+    const name = url.startsWith('node:')
+      ? 'node:'
+      : (/node_modules\/((?:@[^/]+\/)?[^/]+)/.exec(url)?.[1] ?? (url.includes('/src/') ? 'src' : 'other'));
+    counts[name] = (counts[name] ?? 0) + 1;
+  }
+  return counts;
+}
+
+const memoryFile = process.env.BENCH_MEMORY_FILE;
+if (memoryFile) {
+  process.on('SIGUSR2', () => {
+    const report = {
+      memory: process.memoryUsage(),
+      pgliteLoaded: loaded.some((url) => url.includes('@electric-sql/pglite')),
+      modules: loaded.length,
+      byPackage: modulesByPackage(),
+    };
+    appendFileSync(memoryFile, `${JSON.stringify(report)}\n`);
+  });
+}
+
+// No DATABASE_URL: the embedded database on disk, as `npm run dev:http` uses it, in a fresh directory.
+if (!process.env.DATABASE_URL) process.chdir(mkdtempSync(join(tmpdir(), 'bench-http-')));
+const config = loadConfig(process.env);
+// BENCH_MIGRATED=1: the bench migrated it (a bundled server has no drizzle/ folder beside it).
+const database = await openDatabase(config.DATABASE_URL, { migrate: process.env.BENCH_MIGRATED !== '1' });
+const server = await startHttpServer({ config, database, logger: createLogger('error') });
+process.once('SIGTERM', async () => {
+  await server.close();
+  process.exit(0);
+});

@@ -1,0 +1,189 @@
+/** One target of the HTTP bench: a fresh database, the server, a warm-up, the measured wrk run, its CPU and RSS. */
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import postgres from 'postgres';
+import { openDatabase } from '../src/db/open.js';
+import type { FakeApi } from './fake-api.js';
+import { cpuSecondsOf, postgresCpuSeconds } from './stats.js';
+import { type Start, startTarget } from './targets.js';
+import { runWrk, type WrkResult, writePool } from './wrk.js';
+
+const SECRET = 'bench-signing-secret';
+const WARMUP_SECONDS = 2;
+const POOL = Number(process.env.BENCH_POOL ?? 200_000);
+const WARM_POOL = 50_000;
+let nextPort = 3950;
+
+/** What a target needs: where PostgreSQL is, the fake Web API, a scratch folder, the load. */
+export interface TargetOptions {
+  label: string;
+  start: Start;
+  adminUrl: string;
+  admin: postgres.Sql;
+  fake: FakeApi;
+  work: string;
+  seconds: number;
+  connections: number;
+  /** Ask the server (bench/server.ts) for its memory breakdown at idle and after the load. */
+  memory?: boolean;
+}
+
+/** One target's figures. */
+export interface Measured {
+  label: string;
+  wrk: WrkResult;
+  pool: number;
+  ackedPerSecond: number;
+  handled: number;
+  handledPerSecond: number;
+  /** CPU µs per handled delivery, of the server process alone and of every PostgreSQL process. */
+  serverUs: number;
+  postgresUs: number;
+  /** The server's share of one core while the load ran. */
+  serverCores: number;
+  idleRssMiB: number;
+  peakRssMiB: number;
+  memory?: Record<string, string>;
+  /** The measured run, in CLOCK_MONOTONIC µs (a .cpuprofile's clock): from wrk's start to the last post. */
+  window: [number, number];
+}
+
+function status(pid: number, field: 'VmRSS' | 'VmHWM'): number {
+  const text = readFileSync(`/proc/${pid}/status`, 'utf8');
+  return Math.round(Number(new RegExp(`${field}:\\s+(\\d+)`).exec(text)?.[1] ?? 0) / 1024);
+}
+
+const monotonicUs = () => Number(process.hrtime.bigint() / 1000n);
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+async function freshDatabase(options: TargetOptions, name: string): Promise<string> {
+  await options.admin.unsafe(`drop database if exists "${name}" with (force)`);
+  await options.admin.unsafe(`create database "${name}"`);
+  const url = new URL(options.adminUrl);
+  url.pathname = `/${name}`;
+  // Migrated by the project; one linked channel, so both targets reply with text naming it.
+  const db = await openDatabase(url.toString(), { migrate: true, max: 1 });
+  await db.raw("insert into organizations (slug, name) values ('bench', 'Bench Org')", []);
+  await db.raw(
+    "insert into channel_links (team_id, channel_id, organization_id, linked_by) select 'T0BENCH01', 'C0BENCH01', id, 'U0BENCH01' from organizations",
+    [],
+  );
+  await db.close();
+  return url.toString();
+}
+
+async function unfinished(sql: postgres.Sql): Promise<number> {
+  const [row] = await sql<
+    { n: number }[]
+  >`select count(*)::int as n from outbox where status in ('pending', 'running')`;
+  return row?.n ?? 0;
+}
+
+/** Waits until the fake got `count` posts and the outbox holds nothing pending or running. */
+async function drained(fake: FakeApi, sql: postgres.Sql, count: number): Promise<void> {
+  await fake.waitFor(count, 120_000);
+  const end = performance.now() + 60_000;
+  while ((await unfinished(sql)) > 0 && performance.now() < end) await sleep(50);
+}
+
+/** Measures one target. */
+export async function measureTarget(options: TargetOptions): Promise<Measured> {
+  const { fake, work } = options;
+  const name = `bench_http_${options.label.replace(/\W+/g, '_')}_${process.pid}`;
+  const databaseUrl = await freshDatabase(options, name);
+  // Digits only: the run goes into each message's ts, which Slack (and the project) keep numeric.
+  const run = String(Date.now() % 1e8).padStart(8, '0');
+  const warmPool = join(work, 'warm.pool');
+  const pool = join(work, 'main.pool');
+  await writePool(warmPool, `${run}1`, WARM_POOL, SECRET);
+  await writePool(pool, `${run}2`, POOL, SECRET);
+  const port = nextPort++;
+  const memoryFile = join(work, `memory-${port}.jsonl`);
+  const diagnostics: Record<string, string> = options.memory
+    ? { BENCH_MEMORY_FILE: memoryFile, BENCH_TRACE_LOADS: '1' }
+    : {};
+  const server = await startTarget(options.start, port, {
+    DATABASE_URL: databaseUrl,
+    SLACK_SIGNING_SECRET: SECRET,
+    SLACK_API_URL: fake.apiUrl,
+    SLACK_BOT_TOKEN: 'xoxb-bench',
+    BENCH_MIGRATED: '1',
+    ...diagnostics,
+  });
+  const sql = postgres(databaseUrl, { max: 1, onnotice: () => {} });
+  const memory: Record<string, string> = {};
+  try {
+    await sleep(1_000);
+    const idleRssMiB = status(server.pid, 'VmRSS');
+    if (options.memory) memory.idle = await memoryReport(server.pid, memoryFile);
+    const url = `http://127.0.0.1:${port}/slack/events`;
+    const load = { seconds: options.seconds, connections: options.connections };
+    fake.reset();
+    const warm = await runWrk(url, warmPool, { ...load, seconds: WARMUP_SECONDS });
+    await drained(fake, sql, warm.acked);
+    fake.reset();
+    const before = { server: cpuSecondsOf(server.pid), postgres: postgresCpuSeconds() };
+    const started = performance.now();
+    const startedUs = monotonicUs();
+    const result = await runWrk(url, pool, load);
+    await fake.waitFor(result.acked, 120_000);
+    const after = { server: cpuSecondsOf(server.pid), postgres: postgresCpuSeconds() };
+    await drained(fake, sql, result.acked);
+    const handled = fake.posted;
+    const handledSeconds = (fake.lastAt - started) / 1000;
+    const window: [number, number] = [startedUs, startedUs + handledSeconds * 1e6];
+    const per = (k: keyof typeof before) => ((after[k] - before[k]) / Math.max(1, handled)) * 1e6;
+    if (options.memory) memory.loaded = await memoryReport(server.pid, memoryFile);
+    return {
+      label: options.label,
+      wrk: result,
+      pool: POOL,
+      ackedPerSecond: result.acked / result.seconds,
+      handled,
+      handledPerSecond: handled / handledSeconds,
+      serverUs: per('server'),
+      postgresUs: per('postgres'),
+      serverCores: (after.server - before.server) / handledSeconds,
+      idleRssMiB,
+      peakRssMiB: status(server.pid, 'VmHWM'),
+      ...(options.memory ? { memory } : {}),
+      window,
+    };
+  } finally {
+    await sql.end();
+    await server.stop();
+    await options.admin.unsafe(`drop database if exists "${name}" with (force)`);
+  }
+}
+
+const mib = (bytes: number) => (bytes / 2 ** 20).toFixed(0);
+
+/** The server's own breakdown (SIGUSR2 → a line in `file`) and the kernel's anonymous vs file-backed RSS. */
+async function memoryReport(pid: number, file: string): Promise<string> {
+  process.kill(pid, 'SIGUSR2');
+  await sleep(300);
+  const lines = readFileSync(file, 'utf8').trim().split('\n');
+  const report = JSON.parse(lines.at(-1) ?? '{}') as {
+    memory: NodeJS.MemoryUsage;
+    pgliteLoaded: boolean;
+    modules: number;
+    byPackage: Record<string, number>;
+  };
+  const smaps = readFileSync(`/proc/${pid}/smaps_rollup`, 'utf8');
+  const kb = (field: string) => Number(new RegExp(`^${field}:\\s+(\\d+)`, 'm').exec(smaps)?.[1] ?? 0) * 1024;
+  const m = report.memory;
+  const top = Object.entries(report.byPackage)
+    .sort((a, b) => b[1] - a[1])
+    .slice(0, 8)
+    .map(([name, n]) => `${name} ${n}`)
+    .join(', ');
+  return (
+    `rss ${mib(m.rss)} = anonymous ${mib(kb('Anonymous'))} + file-backed ${mib(kb('Rss') - kb('Anonymous'))}; ` +
+    `heap used ${mib(m.heapUsed)} of ${mib(m.heapTotal)}, external ${mib(m.external)} ` +
+    `(array buffers ${mib(m.arrayBuffers)}); PGlite loaded: ${report.pgliteLoaded}; ` +
+    (report.modules
+      ? `${report.modules} modules (${top})`
+      : 'modules not traced (a bundle imports its packages before the hook is registered)')
+  );
+}

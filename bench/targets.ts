@@ -1,0 +1,102 @@
+/**
+ * The servers the HTTP bench measures, each a child process started with the same environment:
+ * the project and the durable minimum. Ready when its port accepts; stopped with SIGTERM.
+ */
+import { type ChildProcess, spawn } from 'node:child_process';
+import { mkdirSync } from 'node:fs';
+import { connect } from 'node:net';
+import { fileURLToPath } from 'node:url';
+import { build } from 'esbuild';
+
+/** How a target starts: the command and its arguments; `env` carries PORT, DATABASE_URL and the Slack keys. */
+export interface Start {
+  command: string;
+  args: string[];
+}
+
+/**
+ * THE PROJECT'S START COMMAND. Today bench/server.ts under tsx; once the production build exists,
+ * swap this for `{ command: process.execPath, args: [...nodeArgs, 'dist/<entry>.js'] }`.
+ * `nodeArgs` are extra node flags (the profiler's `--cpu-prof …`).
+ */
+export function projectStart(nodeArgs: string[] = []): Start {
+  return { command: process.execPath, args: [...nodeArgs, '--import', 'tsx', 'bench/server.ts'] };
+}
+
+/** `entry` bundled by esbuild (packages left to node_modules) into node_modules/.cache/bench/, run by plain node. */
+async function bundled(entry: string, nodeArgs: string[]): Promise<Start> {
+  const dir = fileURLToPath(new URL('../node_modules/.cache/bench/', import.meta.url));
+  mkdirSync(dir, { recursive: true });
+  const outfile = `${dir}${entry.replace(/\.ts$/, '.mjs')}`;
+  await build({
+    entryPoints: [fileURLToPath(new URL(`./${entry}`, import.meta.url))],
+    bundle: true,
+    packages: 'external',
+    platform: 'node',
+    format: 'esm',
+    target: 'node20',
+    outfile,
+    logLevel: 'error',
+  });
+  return { command: process.execPath, args: [...nodeArgs, outfile] };
+}
+
+/** The durable minimum, bundled and run by plain node. */
+export const minimumStart = (nodeArgs: string[] = []) => bundled('minimum.ts', nodeArgs);
+
+/**
+ * The project's server bundled by esbuild and run by plain node: what the production start will
+ * cost, until `dist/` exists. The bench has migrated its database (the bundle has no drizzle/ beside it).
+ */
+export const projectBundledStart = (nodeArgs: string[] = []) => bundled('server.ts', nodeArgs);
+
+/** A running target. */
+export interface Running {
+  child: ChildProcess;
+  pid: number;
+  stop(): Promise<void>;
+}
+
+function accepts(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const socket = connect(port, '127.0.0.1');
+    socket.once('connect', () => {
+      socket.destroy();
+      resolve(true);
+    });
+    socket.once('error', () => resolve(false));
+  });
+}
+
+/** Starts `start` on `port`; resolves once the port accepts connections. */
+export async function startTarget(start: Start, port: number, env: Record<string, string>): Promise<Running> {
+  const child = spawn(start.command, start.args, {
+    env: { ...process.env, ...env, PORT: String(port), LOG_LEVEL: 'error' },
+    stdio: ['ignore', 'inherit', 'inherit'],
+  });
+  let exited: number | null | undefined;
+  const exit = new Promise<void>((resolve) =>
+    child.once('exit', (code) => {
+      exited = code;
+      resolve();
+    }),
+  );
+  const deadline = performance.now() + 60_000;
+  while (!(await accepts(port))) {
+    if (exited !== undefined) throw new Error(`${start.args.at(-1)} exited with ${exited} before listening`);
+    if (performance.now() > deadline)
+      throw new Error(`${start.args.at(-1)} did not listen on ${port} in 60 s`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  return {
+    child,
+    pid: child.pid ?? 0,
+    async stop() {
+      if (exited !== undefined) return;
+      child.kill('SIGTERM');
+      const timer = setTimeout(() => child.kill('SIGKILL'), 15_000);
+      await exit;
+      clearTimeout(timer);
+    },
+  };
+}
