@@ -1,6 +1,7 @@
 /** `npm run dev:socket`: Socket Mode on a laptop. No public URL, no tunnel, no database server. */
 import { requireKeys } from '../src/config.js';
 import { openDatabase } from '../src/db/open.js';
+import { checkSchemaVersion } from '../src/db/schema-version.js';
 import { createLogger } from '../src/logger.js';
 import { nodeConfig, runMain } from '../src/runtime/cli.js';
 import { startSocketShim } from '../src/socket/shim.js';
@@ -13,6 +14,7 @@ runMain(async () => {
   const database = await openDatabase(config.DATABASE_URL, {
     migrate: !config.DATABASE_URL?.startsWith('postgres'),
   });
+  await checkSchemaVersion(database, logger); // an unmigrated PostgreSQL stops here, in one line
   const release = await holdSingleInstanceLock(config.DATABASE_URL).catch(async (error: unknown) => {
     await database.close();
     throw error;

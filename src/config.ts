@@ -13,6 +13,13 @@ const WHERE: Record<string, string> = {
   DATABASE_URL:
     'postgres://… or postgresql://… for PostgreSQL, memory:// for a throwaway database, or unset for the embedded one in .data/pglite',
   TOKEN_ENCRYPTION_KEY: 'generate one with: openssl rand -base64 32',
+  TOKEN_ENCRYPTION_KEY_OLD: 'the previous TOKEN_ENCRYPTION_KEY, while stored tokens move to the new one',
+  SLACK_REDIRECT_URI:
+    "the OAuth redirect URL from your app's OAuth & Permissions, e.g. https://example.com/slack/oauth_redirect",
+  SLACK_INSTALL_WITHOUT_STATE:
+    'true or false (true accepts installs started from the Slack Marketplace or an admin page)',
+  SLACK_STATE_SECRET:
+    'at least 32 random characters (openssl rand -base64 32), or unset to derive it from SLACK_CLIENT_SECRET',
   APP_URL: "your product's base URL, e.g. https://app.example.com",
   PORT: 'a TCP port number such as 3000',
   HOST: '127.0.0.1 (this machine only) or 0.0.0.0 (every interface, e.g. in a container)',
@@ -39,6 +46,13 @@ export const ConfigSchema = z.object({
     .string()
     .refine((key) => /^[A-Za-z0-9+/]{43}=$/.test(key), 'must be 32 bytes in base64')
     .optional(),
+  TOKEN_ENCRYPTION_KEY_OLD: z
+    .string()
+    .refine((key) => /^[A-Za-z0-9+/]{43}=$/.test(key), 'must be 32 bytes in base64')
+    .optional(),
+  SLACK_REDIRECT_URI: z.url().optional(),
+  SLACK_INSTALL_WITHOUT_STATE: bool.optional(),
+  SLACK_STATE_SECRET: z.string().min(32, 'must be at least 32 characters').optional(),
   APP_URL: z
     .url()
     .default('https://app.example.com')
@@ -68,6 +82,12 @@ export function loadConfig(source: Record<string, unknown>): Config {
     ),
   );
   const parsed = ConfigSchema.safeParse(present);
+  if (parsed.success && parsed.data.SLACK_CLIENT_ID && !parsed.data.TOKEN_ENCRYPTION_KEY) {
+    throw new ConfigError(
+      'TOKEN_ENCRYPTION_KEY',
+      `TOKEN_ENCRYPTION_KEY is required when SLACK_CLIENT_ID is set (installations are stored encrypted): ${WHERE.TOKEN_ENCRYPTION_KEY}`,
+    );
+  }
   if (parsed.success) return parsed.data;
   const issue = parsed.error.issues[0];
   const variable = String(issue?.path[0] ?? 'configuration');

@@ -20,6 +20,10 @@ export function logDelivery(logger: Logger, event: NormalizedEvent, result: Disp
     });
     return;
   }
+  if (result.status === 'rejected') {
+    logger.warn(`${what} refused: ${result.error}`, fields);
+    return;
+  }
   logger.info(what, {
     ...fields,
     handler: result.handler ?? 'none',

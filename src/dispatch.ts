@@ -5,6 +5,7 @@ import type { NormalizedEvent } from './core/event.js';
 import type { Router } from './core/router.js';
 import type { DatabaseHandle } from './db/database.js';
 import type { DeliveryRecorder, RecordResult } from './db/record.js';
+import { classifyDatabaseError } from './db/sqlstate.js';
 import type { Executor, Outcome } from './executor.js';
 
 /** What every mount needs to take a delivery. */
@@ -18,7 +19,10 @@ export interface Pipeline {
   logger: Logger;
 }
 
-/** The decision for one delivery: ack it (and then run its effects), or do not ack so Slack redelivers. */
+/**
+ * The decision for one delivery: ack it (and then run its effects), do not ack so Slack redelivers,
+ * or refuse it (`rejected`: the store refused its data; nothing was recorded and a retry cannot help).
+ */
 export type Dispatched =
   | {
       status: 'ack';
@@ -31,7 +35,8 @@ export type Dispatched =
       /** Runs the recorded effects; call it after the ack is sent. */
       run: (options?: { deadline?: number }) => Promise<Outcome[]>;
     }
-  | { status: 'unavailable'; error: string };
+  | { status: 'unavailable'; error: string }
+  | { status: 'rejected'; error: string };
 
 const nothing = async (): Promise<Outcome[]> => [];
 
@@ -54,12 +59,11 @@ export async function dispatch(event: NormalizedEvent, pipeline: Pipeline): Prom
     try {
       recorded = await pipeline.recorder.record(event, routed.effects);
     } catch (cause) {
-      throw new StoreUnavailableError(
-        `recording the delivery failed: ${cause instanceof Error ? cause.message : cause}`,
-        {
-          cause,
-        },
-      );
+      const reason = cause instanceof Error ? cause.message : String(cause);
+      if (classifyDatabaseError(cause) === 'data') {
+        return { status: 'rejected', error: `the store refused the delivery: ${reason}` };
+      }
+      throw new StoreUnavailableError(`recording the delivery failed: ${reason}`, { cause });
     }
     if (recorded.status === 'duplicate')
       return { status: 'ack', ...base, recorded: 'duplicate', run: nothing };

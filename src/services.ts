@@ -9,7 +9,7 @@ import { type EffectRunner, Executor, type ExecutorOptions } from './executor.js
 import { createAppRouter } from './handlers/index.js';
 import { SlackClients } from './slack/client.js';
 import { slackRunner } from './slack/execute.js';
-import { botTokens } from './slack/tokens.js';
+import { botTokens, tokenRefresh } from './slack/tokens.js';
 
 export interface ServiceOptions {
   config: Config;
@@ -26,7 +26,9 @@ export function createPipeline(options: ServiceOptions): Pipeline {
   const botToken = botTokens({
     db: database.db,
     encryptionKey: config.TOKEN_ENCRYPTION_KEY,
+    encryptionKeyOld: config.TOKEN_ENCRYPTION_KEY_OLD,
     fallback: config.SLACK_BOT_TOKEN,
+    refresh: tokenRefresh(config, options.slackFetch),
   });
   const slack = slackRunner({
     clients: new SlackClients({ slackApiUrl: config.SLACK_API_URL, fetch: options.slackFetch }),

@@ -1,15 +1,14 @@
-import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { parse } from 'yaml';
 import { createAppRouter } from '../src/handlers/index.js';
 import { apiMethodsUsed } from '../src/handlers/methods.js';
+import { loadManifest, placeholderValues } from '../src/manifest/placeholders.js';
 import { checkManifest, ManifestSchema } from '../src/manifest.js';
 import { fixtureEvent } from './helpers/events.js';
 import { fixtureNames } from './helpers/fixtures.js';
 import { ACME, GLOBEX, MemoryLookups, testContext } from './helpers/lookups.js';
 
-const manifest = ManifestSchema.parse(parse(readFileSync('manifest.yaml', 'utf8')));
 const appUrl = new URL('https://app.example.com');
+const manifest = ManifestSchema.parse(loadManifest('manifest.yaml', placeholderValues({}, appUrl)));
 
 describe('manifest.yaml', () => {
   it('is a valid manifest for Socket Mode', () => {

@@ -26,7 +26,20 @@ function slackType<T>(shape: z.ZodType) {
     .pipe(z.custom<T>());
 }
 
-const id = z.string().min(1);
+/** Slack's ids (T0001ACME, C0CHAN001, Ev0MENTION01, trigger and envelope ids): printable ASCII, no space. */
+export const SLACK_ID = /^[\x21-\x7e]{1,128}$/;
+/** A message timestamp (`ts`, `action_ts`): digits, one dot, digits. */
+export const SLACK_TS = /^[0-9]{1,16}\.[0-9]{1,16}$/;
+
+const NOT_AN_ID = 'not a Slack id (printable ASCII, no spaces, at most 128 characters)';
+const id = z.string().regex(SLACK_ID, NOT_AN_ID);
+/** An id Slack may also send empty (`enterprise_id=` in a form, `api_app_id`). */
+const idOrEmpty = z.string().regex(/^[\x21-\x7e]{0,128}$/, NOT_AN_ID);
+const ts = z.string().regex(SLACK_TS, 'not a Slack timestamp (digits, one dot, digits)');
+/** A name chosen by an app or by Slack (event type, action_id, callback_id): any non-empty text. */
+const name = z.string().min(1);
+/** An id where one is a string, left alone where it is something else (some events carry objects). */
+const idIfString = z.custom<unknown>((value) => typeof value !== 'string' || SLACK_ID.test(value), NOT_AN_ID);
 
 /** The inner events the reference app reads, typed by @slack/types. */
 export const AppMentionSchema = slackType<AppMentionEvent>(
@@ -34,19 +47,29 @@ export const AppMentionSchema = slackType<AppMentionEvent>(
     type: z.literal('app_mention'),
     text: z.string(),
     channel: id,
-    ts: id,
+    ts,
     user: id.optional(),
-    thread_ts: id.optional(),
+    thread_ts: ts.optional(),
+    bot_id: id.optional(),
   }),
 );
 export const MessageSchema = slackType<GenericMessageEvent>(
-  z.looseObject({ type: z.literal('message'), channel: id, ts: id }),
+  z.looseObject({
+    type: z.literal('message'),
+    channel: id,
+    ts,
+    user: id.optional(),
+    thread_ts: ts.optional(),
+    bot_id: id.optional(),
+    app_id: id.optional(),
+  }),
 );
 export const LinkSharedSchema = slackType<LinkSharedEvent>(
   z.looseObject({
     type: z.literal('link_shared'),
     channel: id,
     user: id,
+    // In the composer (`source: composer`) it is an unfurl id, not a ts.
     message_ts: id,
     links: z.array(z.looseObject({ domain: z.string(), url: z.string() })),
   }),
@@ -55,7 +78,7 @@ export const AppHomeOpenedSchema = slackType<AppHomeOpenedEvent>(
   z.looseObject({
     type: z.literal('app_home_opened'),
     user: id,
-    channel: z.string(),
+    channel: id,
     tab: z.string().optional(),
   }),
 );
@@ -65,23 +88,28 @@ export const AppUninstalledSchema = slackType<AppUninstalledEvent>(
 export const TokensRevokedSchema = slackType<TokensRevokedEvent>(
   z.looseObject({
     type: z.literal('tokens_revoked'),
-    tokens: z.looseObject({ oauth: z.array(z.string()).optional(), bot: z.array(z.string()).optional() }),
+    tokens: z.looseObject({ oauth: z.array(id).optional(), bot: z.array(id).optional() }),
   }),
 );
 /** Any other inner event: only its `type` is known. */
-export const OtherEventSchema = z.looseObject({ type: id });
+export const OtherEventSchema = z.looseObject({
+  type: name,
+  user: idIfString.optional(),
+  channel: idIfString.optional(),
+});
 
 /** The Events API outer envelope (`event_callback`). https://api.slack.com/apis/events-api#callback-field */
 export const EventCallbackSchema = z.looseObject({
   type: z.literal('event_callback'),
   team_id: id,
-  api_app_id: z.string().optional(),
-  enterprise_id: z.string().nullish(),
-  context_enterprise_id: z.string().nullish(),
+  api_app_id: idOrEmpty.optional(),
+  enterprise_id: idOrEmpty.nullish(),
+  context_enterprise_id: idOrEmpty.nullish(),
+  context_team_id: idOrEmpty.nullish(),
   is_ext_shared_channel: z.boolean().optional(),
   event_id: id,
   event_time: z.number(),
-  event: z.looseObject({ type: id }),
+  event: z.looseObject({ type: name }),
 });
 export type EventCallback = z.infer<typeof EventCallbackSchema>;
 
@@ -90,27 +118,27 @@ export const SlashCommandSchema = z.looseObject({
   command: z.string().startsWith('/'),
   text: z.string().default(''),
   team_id: id,
-  enterprise_id: z.string().optional(),
+  enterprise_id: idOrEmpty.optional(),
   channel_id: id,
   user_id: id,
   response_url: z.url(),
   trigger_id: id,
-  api_app_id: z.string().optional(),
+  api_app_id: idOrEmpty.optional(),
 });
 export type SlashCommand = z.infer<typeof SlashCommandSchema>;
 
 const team = z.looseObject({ id, domain: z.string().optional() }).nullable();
 const enterprise = z.looseObject({ id }).nullish();
-const user = z.looseObject({ id, team_id: z.string().optional() });
+const user = z.looseObject({ id, team_id: idOrEmpty.optional() });
 const channel = z.looseObject({ id, name: z.string().optional() });
 const view = z.looseObject({
   id,
   callback_id: z.string(),
-  hash: z.string().optional(),
+  hash: id.optional(),
   private_metadata: z.string().optional(),
   state: z.looseObject({ values: z.record(z.string(), z.record(z.string(), z.looseObject({}))) }).optional(),
 });
-const common = { team, enterprise, user, api_app_id: z.string().optional() };
+const common = { team, enterprise, user, api_app_id: idOrEmpty.optional() };
 
 export const BlockActionsSchema = z.looseObject({
   type: z.literal('block_actions'),
@@ -123,10 +151,10 @@ export const BlockActionsSchema = z.looseObject({
   actions: z
     .array(
       z.looseObject({
-        action_id: id,
+        action_id: name,
         block_id: z.string(),
         type: z.string(),
-        action_ts: z.string(),
+        action_ts: ts,
         value: z.string().optional(),
       }),
     )
@@ -135,7 +163,7 @@ export const BlockActionsSchema = z.looseObject({
 export const ViewSubmissionSchema = z.looseObject({
   type: z.literal('view_submission'),
   ...common,
-  trigger_id: z.string().optional(),
+  trigger_id: id.optional(),
   view,
 });
 export const ViewClosedSchema = z.looseObject({
@@ -147,16 +175,16 @@ export const ViewClosedSchema = z.looseObject({
 export const GlobalShortcutSchema = z.looseObject({
   type: z.literal('shortcut'),
   ...common,
-  callback_id: id,
+  callback_id: name,
   trigger_id: id,
-  action_ts: z.string().optional(),
+  action_ts: ts.optional(),
 });
 export const MessageShortcutSchema = z.looseObject({
   type: z.literal('message_action'),
   ...common,
-  callback_id: id,
+  callback_id: name,
   trigger_id: id,
-  message_ts: id,
+  message_ts: ts,
   channel,
   message: z.looseObject({}),
   response_url: z.url().optional(),
@@ -164,7 +192,7 @@ export const MessageShortcutSchema = z.looseObject({
 export const BlockSuggestionSchema = z.looseObject({
   type: z.literal('block_suggestion'),
   ...common,
-  action_id: id,
+  action_id: name,
   block_id: z.string(),
   value: z.string(),
   channel: channel.optional(),

@@ -33,12 +33,73 @@ export async function openPostgres(
       await client`select 1`;
     } catch (error) {
       await client.end({ timeout: 0 }).catch(() => {});
-      const reason =
-        error instanceof Error ? ((error as { code?: string }).code ?? error.message) : String(error);
-      throw new StoreUnavailableError(
-        `cannot reach PostgreSQL at ${where.host}:${where.port} (${reason}): start the server, or unset DATABASE_URL to use the embedded database`,
-      );
+      throw new StoreUnavailableError(describeConnectError(error, { ...where, url }));
     }
   }
   return handle;
+}
+
+/** Where a connection went, for the error line: never the password. */
+export interface ConnectTarget {
+  host: string;
+  port: string;
+  database: string;
+  /** DATABASE_URL, read for its user and `sslmode` only. */
+  url: string;
+}
+
+const UNREACHABLE = new Set([
+  'ECONNREFUSED',
+  'ENOTFOUND',
+  'EAI_AGAIN',
+  'ETIMEDOUT',
+  'EHOSTUNREACH',
+  'ENETUNREACH',
+  'CONNECT_TIMEOUT',
+]);
+
+/**
+ * One line that says why PostgreSQL could not be opened and what fixes it, told apart by the error's
+ * code: database missing, role or password refused, SSL required or refused, host unreachable.
+ */
+export function describeConnectError(error: unknown, target: ConnectTarget): string {
+  const { code, message } =
+    error instanceof Error
+      ? { code: (error as { code?: unknown }).code, message: error.message }
+      : { code: undefined, message: String(error) };
+  const at = `${target.host}:${target.port}`;
+  let user = 'postgres';
+  let ssl: string | null = null;
+  try {
+    const parsed = new URL(target.url);
+    user = decodeURIComponent(parsed.username) || 'postgres';
+    ssl = parsed.searchParams.get('sslmode') ?? parsed.searchParams.get('ssl');
+  } catch {
+    // parseDatabaseUrl already refused a URL that does not parse
+  }
+  const sslOn = ssl !== null && ssl !== 'disable' && ssl !== 'false';
+  const server = message.replace(/\s+/g, ' ').trim();
+  switch (code) {
+    case '3D000':
+      return `database ${target.database} does not exist on PostgreSQL at ${at}: create it with createdb ${target.database}, or fix DATABASE_URL`;
+    case '28P01':
+      return `PostgreSQL at ${at} refused the password for role ${user} (${server}): fix the password in DATABASE_URL`;
+    case '28000':
+      if (/pg_hba\.conf/.test(server) && /no encryption|SSL off/i.test(server)) {
+        return `PostgreSQL at ${at} requires SSL (${server}): add ?sslmode=require to DATABASE_URL`;
+      }
+      if (/pg_hba\.conf/.test(server)) {
+        return `PostgreSQL at ${at} refused the connection (${server}): allow this host for role ${user} in pg_hba.conf, or fix DATABASE_URL`;
+      }
+      return `PostgreSQL at ${at} refused role ${user} (${server}): create it with createuser ${user}, or fix the user in DATABASE_URL`;
+  }
+  if (sslOn && (code === 'ECONNRESET' || /\bSSL\b|TLS/i.test(server))) {
+    return `PostgreSQL at ${at} refused SSL (${server}): remove sslmode=${ssl} from DATABASE_URL, or turn ssl on in the server`;
+  }
+  if (typeof code === 'string' && UNREACHABLE.has(code)) {
+    const why = code === 'CONNECT_TIMEOUT' ? `no answer in ${CONNECT_TIMEOUT_SECONDS} s` : code;
+    return `cannot reach PostgreSQL at ${at} (${why}): start the server, or unset DATABASE_URL to use the embedded database`;
+  }
+  const reason = typeof code === 'string' ? `${code}: ${server}` : server;
+  return `cannot open PostgreSQL at ${at}/${target.database} (${reason}): check DATABASE_URL and the server's log`;
 }

@@ -5,6 +5,7 @@ import { batched } from './batch.js';
 import type { RawSql } from './database.js';
 import { type Claimed, ClaimedSchema, iso, LEASE_MS } from './outbox.js';
 import { rows } from './rows.js';
+import { classifyDatabaseError, storableJson, storableText } from './sqlstate.js';
 
 /** What recording a delivery found; `claimed` are its effects, already leased to the caller when it asked. */
 export type RecordResult =
@@ -55,16 +56,18 @@ export async function recordDeliveries(
   options: { lease?: boolean } = {},
 ): Promise<RecordResult[]> {
   // One row per key: a key twice in the input would attach both rows' effects to its delivery.
-  const unique = new Map([...batch].reverse().map((item) => [item.event.deliveryId, item]));
-  const input = [...unique.values()].map(({ event, effects }) => ({
-    dedup_key: event.deliveryId,
+  // Keys as stored (NUL stripped), so the rows read back find their delivery.
+  const unique = new Map([...batch].reverse().map((item) => [storableText(item.event.deliveryId), item]));
+  const input = [...unique].map(([dedup_key, { event, effects }]) => ({
+    dedup_key,
     kind: event.kind,
     team_id: event.teamId,
     enterprise_id: event.enterpriseId,
     effects,
   }));
   const lease = options.lease ? iso(new Date(now.getTime() + LEASE_MS)) : null;
-  const result = await raw(RECORD_SQL, [JSON.stringify(input), iso(now), lease]);
+  // jsonb refuses \u0000: a handler may echo a user's text that holds one, and that delivery is legitimate.
+  const result = await raw(RECORD_SQL, [storableJson(input), iso(now), lease]);
   const byKey = new Map<string, Claimed[]>();
   for (const { dedup_key, ...row } of rows(result, RecordedRow)) {
     const action = unique.get(dedup_key)?.effects[row.position];
@@ -72,10 +75,11 @@ export async function recordDeliveries(
   }
   const seen = new Set<string>();
   return batch.map(({ event }) => {
-    const claimed = byKey.get(event.deliveryId);
+    const key = storableText(event.deliveryId);
+    const claimed = byKey.get(key);
     // The same key twice in one batch: the first records it, the rest are duplicates.
-    if (!claimed || seen.has(event.deliveryId)) return { status: 'duplicate' };
-    seen.add(event.deliveryId);
+    if (!claimed || seen.has(key)) return { status: 'duplicate' };
+    seen.add(key);
     claimed.sort((a, b) => a.position - b.position);
     const [first] = claimed;
     return {
@@ -105,21 +109,40 @@ export async function recordDelivery(
  * A lone delivery waits one turn of the event loop.
  */
 export class DeliveryRecorder {
-  readonly #record: (item: ToRecord) => Promise<RecordResult>;
+  readonly #record: (item: ToRecord) => Promise<RecordResult | { status: 'failed'; error: unknown }>;
 
   constructor(
     raw: RawSql,
     options: { lease?: boolean; now?: () => Date; maxBatch?: number; maxInFlight?: number } = {},
   ) {
     this.#record = batched(
-      (items: ToRecord[]) =>
-        recordDeliveries(raw, items, options.now?.() ?? new Date(), { lease: options.lease }),
+      async (items: ToRecord[]) => {
+        const now = options.now?.() ?? new Date();
+        try {
+          return await recordDeliveries(raw, items, now, { lease: options.lease });
+        } catch (error) {
+          if (items.length < 2 || classifyDatabaseError(error) !== 'data') throw error;
+          // One delivery's bad data must not fail the others recorded with it: each alone, in turn.
+          const results = [];
+          for (const item of items) {
+            results.push(
+              await recordDeliveries(raw, [item], now, { lease: options.lease }).then(
+                ([result]) => result ?? { status: 'duplicate' as const },
+                (cause: unknown) => ({ status: 'failed' as const, error: cause }),
+              ),
+            );
+          }
+          return results;
+        }
+      },
       { maxBatch: options.maxBatch ?? 200, maxInFlight: options.maxInFlight },
     );
   }
 
   /** Records `event` with its effects, together with whatever else is being recorded now. */
-  record(event: NormalizedEvent, effects: Effect[]): Promise<RecordResult> {
-    return this.#record({ event, effects });
+  async record(event: NormalizedEvent, effects: Effect[]): Promise<RecordResult> {
+    const result = await this.#record({ event, effects });
+    if (result.status === 'failed') throw result.error;
+    return result;
   }
 }

@@ -26,11 +26,16 @@ export const installations = pgTable(
     isEnterpriseInstall: boolean().notNull().default(false),
     appId: text(),
     botUserId: text(),
+    botId: text(),
     botToken: text().notNull(),
     botScopes: text().array().notNull().default(sql`'{}'::text[]`),
     botRefreshToken: text(),
     botTokenExpiresAt: timestamp({ withTimezone: true }),
+    teamName: text(),
+    enterpriseName: text(),
+    installerUserId: text(),
     installedAt: createdAt(),
+    updatedAt: createdAt(),
   },
   (t) => [
     // An org-wide install is keyed by its enterprise; a workspace install by enterprise + team.
@@ -40,6 +45,17 @@ export const installations = pgTable(
       sql`(case when ${t.isEnterpriseInstall} then '' else coalesce(${t.teamId}, '') end)`,
     ),
   ],
+);
+
+/** OAuth `state` ids already used: a second use of one is refused, across processes. */
+export const oauthStates = pgTable(
+  'oauth_states',
+  {
+    id: text().primaryKey(),
+    expiresAt: timestamp({ withTimezone: true }).notNull(),
+    usedAt: createdAt(),
+  },
+  (t) => [index('oauth_states_expires_at').on(t.expiresAt)],
 );
 
 /** The product's organizations that channels link to. */

@@ -7,12 +7,17 @@ import { Batcher } from './batch.js';
 import type { Database, DatabaseHandle } from './database.js';
 import { rows } from './rows.js';
 import { channelLinks, installations, organizations } from './schema.js';
+import { classifyDatabaseError, storableJson } from './sqlstate.js';
 
-/** Runs `query`; any failure of the database becomes `StoreUnavailableError`, so nothing is acked. */
+/**
+ * Runs `query`; a failure of the database becomes `StoreUnavailableError`, so nothing is acked. One
+ * the data caused is the delivery's own: thrown as it is, the handler fails and the delivery is acked.
+ */
 async function reach<T>(what: string, query: () => Promise<T>): Promise<T> {
   try {
     return await query();
   } catch (cause) {
+    if (classifyDatabaseError(cause) === 'data') throw cause;
     throw new StoreUnavailableError(
       `${what} failed: ${cause instanceof Error ? cause.message : String(cause)}`,
       {
@@ -45,7 +50,8 @@ export class DbLookups implements Lookups {
       async (slugs) => {
         const found = await raw(
           'select slug, name from organizations where slug in (select jsonb_array_elements_text($1::text::jsonb))',
-          [JSON.stringify(slugs)],
+          // A slug typed with a NUL must not fail the look-ups batched with it: stripped, it finds nothing.
+          [storableJson(slugs)],
         );
         return new Map(rows(found, OrganizationRow).map((org) => [org.slug, org]));
       },
@@ -58,7 +64,7 @@ export class DbLookups implements Lookups {
            from channel_links l join organizations o on o.id = l.organization_id
            where (l.team_id, l.channel_id) in (
              select team_id, channel_id from jsonb_to_recordset($1::text::jsonb) as k(team_id text, channel_id text))`,
-          [JSON.stringify(keys.map((k) => ({ team_id: k.teamId, channel_id: k.channelId })))],
+          [storableJson(keys.map((k) => ({ team_id: k.teamId, channel_id: k.channelId })))],
         );
         return new Map(
           rows(found, LinkedRow).map((r) => [`${r.team_id}:${r.channel_id}`, { slug: r.slug, name: r.name }]),

@@ -6,6 +6,12 @@ const b64 = {
   decode: (text: string) => Uint8Array.from(atob(text), (c) => c.charCodeAt(0)),
 };
 
+/** The keys tokens are sealed with: `current` (`TOKEN_ENCRYPTION_KEY`) writes, `old` (`TOKEN_ENCRYPTION_KEY_OLD`) still reads. */
+export interface TokenKeys {
+  current: string;
+  old?: string;
+}
+
 async function aesKey(base64Key: string): Promise<CryptoKey> {
   return crypto.subtle.importKey('raw', b64.decode(base64Key), 'AES-GCM', false, ['encrypt', 'decrypt']);
 }
@@ -31,4 +37,17 @@ export async function decryptToken(base64Key: string, stored: string): Promise<s
     b64.decode(sealed),
   );
   return new TextDecoder().decode(plain);
+}
+
+/**
+ * Decrypts with the current key, then the old one (key rotation). `stale` says the old key was
+ * needed, so the row should be written again under the current key. Throws when neither opens it.
+ */
+export async function openToken(keys: TokenKeys, stored: string): Promise<{ token: string; stale: boolean }> {
+  try {
+    return { token: await decryptToken(keys.current, stored), stale: false };
+  } catch (error) {
+    if (!keys.old) throw error;
+    return { token: await decryptToken(keys.old, stored), stale: true };
+  }
 }

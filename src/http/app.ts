@@ -4,6 +4,7 @@ import type { Logger } from '../core/context.js';
 import { normalizeHttp } from '../core/normalize.js';
 import { logDelivery, logOutcomes } from '../delivery-log.js';
 import { dispatch, type Pipeline } from '../dispatch.js';
+import { type OAuthSettings, oauthRoutes } from '../oauth/routes.js';
 import { type SlackSignatureVariables, slackSignature } from './slack-signature.js';
 import type { HmacSha256 } from './verify-signature.js';
 
@@ -15,6 +16,8 @@ export interface HttpServices {
   signingSecret: string;
   /** The delivery pipeline; opened only for a verified delivery (url_verification needs no database). */
   pipeline(): Promise<Pipeline>;
+  /** The OAuth install flow's settings; unset: `/slack/install` answers 404. */
+  oauth?: OAuthSettings;
 }
 
 /** The app's Hono environment: bindings are the runtime's (Worker bindings, or none). */
@@ -67,6 +70,7 @@ export function createApp(runtime: HttpRuntime): Hono<AppEnv> {
         retryReason: c.req.header('x-slack-retry-reason'),
       });
       if (!inbound.ok) {
+        logger.warn(`delivery refused: ${inbound.error.message}`, { code: inbound.error.code });
         const status = inbound.error.code === 'unsupported_media_type' ? 415 : 400;
         return error(c, status, inbound.error.code, inbound.error.message);
       }
@@ -79,6 +83,7 @@ export function createApp(runtime: HttpRuntime): Hono<AppEnv> {
         c.header('retry-after', '1');
         return error(c, 503, 'store_unavailable', 'the delivery could not be recorded; Slack will retry it');
       }
+      if (result.status === 'rejected') return error(c, 400, 'invalid_payload', result.error);
       const response = result.body ? c.json(result.body) : c.body(null, 200);
       if (result.recorded === 'new') {
         await runtime.defer(c, (options) =>
@@ -110,6 +115,8 @@ export function createApp(runtime: HttpRuntime): Hono<AppEnv> {
     }
     return c.json({ status: 'ok', version: runtime.version, database });
   });
+
+  app.route('/slack', oauthRoutes(runtime)); // GET /slack/install, GET /slack/oauth_redirect
 
   app.notFound((c) => error(c, 404, 'not_found', `no route for ${c.req.method} ${c.req.path}`));
   app.onError((err, c) => {

@@ -4,7 +4,9 @@ import { loadConfig, requireKeys } from '../config.js';
 import { openDatabase } from '../db/open.js';
 import { createApp } from '../http/app.js';
 import { createLogger } from '../logger.js';
+import { oauthSettings } from '../oauth/routes.js';
 import { createPipeline } from '../services.js';
+import { refreshDueTokens } from '../slack/tokens.js';
 import { VERSION } from '../version.js';
 import { keepAliveFetch } from './keep-alive-fetch.js';
 import { nodeHmac } from './node-hmac.js';
@@ -23,8 +25,13 @@ const ready = (async () => {
     migrate: !config.DATABASE_URL.startsWith('postgres'),
   });
   const pipeline = createPipeline({ config, database, logger, slackFetch: keepAliveFetch() });
+  const oauth = oauthSettings(config, keepAliveFetch());
   const app = createApp({
-    services: async () => ({ pipeline: async () => pipeline, signingSecret: config.SLACK_SIGNING_SECRET }),
+    services: async () => ({
+      pipeline: async () => pipeline,
+      signingSecret: config.SLACK_SIGNING_SECRET,
+      oauth,
+    }),
     // Lambda has no waitUntil: the instance freezes once the response is returned.
     defer: async (_c, run) => {
       const deadline = Date.now() + EFFECT_BUDGET_MS;
@@ -50,5 +57,7 @@ export const handler: ReturnType<typeof handle> = async (event, context) =>
 
 /** Runs every pending effect; schedule it (EventBridge, every minute). */
 export async function drain() {
-  return (await ready).pipeline.executor.drain();
+  const { pipeline } = await ready;
+  await refreshDueTokens(pipeline.database.db, loadConfig(process.env), keepAliveFetch()); // idle workspaces too
+  return pipeline.executor.drain();
 }

@@ -4,6 +4,7 @@ import { type Config, requireKeys } from '../config.js';
 import type { Logger } from '../core/context.js';
 import type { DatabaseHandle } from '../db/database.js';
 import { createApp } from '../http/app.js';
+import { oauthSettings } from '../oauth/routes.js';
 import { createPipeline } from '../services.js';
 import { VERSION } from '../version.js';
 import { startDrainLoop } from './drain-loop.js';
@@ -34,7 +35,8 @@ export async function startHttpServer(options: {
     logger,
     slackFetch: options.globalFetch ? undefined : keepAliveFetch(),
   });
-  const services = { pipeline: async () => pipeline, signingSecret: config.SLACK_SIGNING_SECRET };
+  const oauth = oauthSettings(config, options.globalFetch ? undefined : keepAliveFetch());
+  const services = { pipeline: async () => pipeline, signingSecret: config.SLACK_SIGNING_SECRET, oauth };
   const app = createApp({
     services: async () => services,
     defer: (_c, work) => {

@@ -1,6 +1,7 @@
 /** `npm run dev:http`: the HTTP mount on Node (@hono/node-server). */
 import { requireKeys } from '../config.js';
 import { openDatabase } from '../db/open.js';
+import { checkSchemaVersion } from '../db/schema-version.js';
 import { createLogger } from '../logger.js';
 import { nodeConfig, runMain } from './cli.js';
 import { startHttpServer } from './node-http.js';
@@ -11,6 +12,7 @@ runMain(async () => {
   const database = await openDatabase(config.DATABASE_URL, {
     migrate: !config.DATABASE_URL?.startsWith('postgres'),
   });
+  await checkSchemaVersion(database, logger); // an unmigrated PostgreSQL stops here, in one line
   const server = await startHttpServer({ config, database, logger });
   const stop = async (signal: string) => {
     logger.info(`${signal}: finishing running effects`);

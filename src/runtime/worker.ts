@@ -6,8 +6,10 @@ import { openPostgres } from '../db/postgres.js';
 import type { Pipeline } from '../dispatch.js';
 import { createApp } from '../http/app.js';
 import { createLogger } from '../logger.js';
+import { oauthSettings } from '../oauth/routes.js';
 import { createPipeline } from '../services.js';
 import { workerdFetch } from '../slack/client.js';
+import { refreshDueTokens } from '../slack/tokens.js';
 import { VERSION } from '../version.js';
 
 /** Worker bindings: the settings of .env.example as vars and secrets, and an optional Hyperdrive. */
@@ -59,7 +61,11 @@ export default {
     const s = scope(env);
     const pending: Promise<unknown>[] = [];
     const app = createApp({
-      services: async () => ({ pipeline: s.pipeline, signingSecret: s.config.SLACK_SIGNING_SECRET }),
+      services: async () => ({
+        pipeline: s.pipeline,
+        signingSecret: s.config.SLACK_SIGNING_SECRET,
+        oauth: oauthSettings(s.config, workerdFetch),
+      }),
       defer: (_c, work) => {
         pending.push(work());
       },
@@ -78,6 +84,7 @@ export default {
         try {
           const report = await (await s.pipeline()).executor.drain();
           s.logger.info('drain', { ...report });
+          await refreshDueTokens((await s.pipeline()).database.db, s.config, workerdFetch); // idle workspaces too
         } finally {
           await s.close();
         }

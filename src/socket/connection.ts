@@ -71,7 +71,13 @@ class Connection extends SocketModeClient {
       return;
     }
     const envelopeId = frame.envelope_id;
-    if (typeof envelopeId !== 'string') return super.onWebSocketMessage(data, isBinary);
+    if (frame.type === 'hello') return super.onWebSocketMessage(data, isBinary);
+    if (typeof envelopeId !== 'string') {
+      // Nothing to ack it with; the stock code would throw on it (an unhandled rejection). The
+      // shim refuses it with one log line.
+      this.onEnvelope({ raw: frame, ack: () => Promise.resolve() });
+      return;
+    }
     this.inFlight++;
     let acked = false;
     this.onEnvelope({

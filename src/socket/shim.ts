@@ -59,6 +59,12 @@ export async function startSocketShim(options: {
       outage = true; // one line per outage; Slack redelivers the unacked envelopes
       return;
     }
+    if (result.status === 'rejected') {
+      // The store refused its data: a redelivery would be refused again. Ack, drop, say so.
+      logDelivery(logger, event, result, performance.now() - started);
+      await ack();
+      return;
+    }
     if (outage) logger.info('store reachable again');
     outage = false;
     try {

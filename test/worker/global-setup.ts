@@ -8,12 +8,32 @@ declare module 'vitest' {
   export interface ProvidedContext {
     fakeSlackUrl: string;
     databaseUrl: string;
+    oauthSlackUrl: string;
   }
 }
+
+const WORKERD_INSTALL = {
+  ok: true,
+  access_token: 'xoxb-workerd-installed',
+  token_type: 'bot',
+  scope: 'chat:write',
+  bot_user_id: 'U0WRKBOT1',
+  app_id: 'A0APP0001',
+  team: { id: 'T0WORKERD', name: 'Workerd Team' },
+  enterprise: null,
+  is_enterprise_install: false,
+  authed_user: { id: 'U0WRKADM1' },
+};
 
 /** Fake servers cannot start inside workerd: the fake Slack and a fresh database are made here, in Node. */
 export default async function setup(project: TestProject) {
   const fake = await new FakeSlack().start();
+  // test/worker/oauth.test.ts installs with this code on a fake of its own (it cannot be scripted from workerd).
+  const oauthFake = await new FakeSlack().start();
+  project.provide('oauthSlackUrl', oauthFake.apiUrl);
+  oauthFake.on('oauth.v2.access', (call) => ({
+    body: call.args.code === 'code-workerd' ? WORKERD_INSTALL : { ok: false, error: 'invalid_code' },
+  }));
   project.provide('fakeSlackUrl', `http://127.0.0.1:${fake.port}`);
 
   const adminUrl = process.env.TEST_DATABASE_URL;
@@ -38,6 +58,7 @@ export default async function setup(project: TestProject) {
   }
   return async () => {
     await fake.stop();
+    await oauthFake.stop();
     await drop();
   };
 }
