@@ -10,7 +10,7 @@ import http from 'node:http';
 import os from 'node:os';
 import { gzipSync } from 'node:zlib';
 import postgres from 'postgres';
-import { FakeSlack } from '../test/helpers/fake-slack.js';
+import { FakeSlack } from '../src/testing/fake-slack.js';
 import { cpuSecondsOf, latency, mentionCallback, ownCpuSeconds, postgresCpuSeconds } from './stats.js';
 
 const SECRET = 'bench-signing-secret';

@@ -4,9 +4,10 @@ import { mkdtempSync } from 'node:fs';
 import { createServer } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { loadConfig } from '../src/config.js';
+import { linkApp } from '../src/app/index.js';
+import { loadConfig } from '../src/config/settings.js';
 import { openDatabase } from '../src/db/open.js';
-import { createLogger } from '../src/logger.js';
+import { createLogger } from '../src/log/logger.js';
 import { startHttpServer } from '../src/runtime/node-http.js';
 
 const [kind, port, fetchMode] = process.argv.slice(2);
@@ -33,7 +34,10 @@ if (kind === 'bare') {
   if (!process.env.DATABASE_URL) process.chdir(mkdtempSync(join(tmpdir(), 'bench-http-')));
   const config = loadConfig({ ...process.env, PORT: port });
   const database = await openDatabase(config.DATABASE_URL, { migrate: true });
+  const app = linkApp();
   const server = await startHttpServer({
+    app,
+    settings: app.settings(process.env),
     config,
     database,
     logger: createLogger('error'),

@@ -1,12 +1,12 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
-import { createAppRouter } from '../src/handlers/index.js';
-import { apiMethodsUsed } from '../src/handlers/methods.js';
-import { checkManifest, ManifestSchema } from '../src/manifest.js';
+import { linkApp } from '../src/app/index.js';
+import { createRoutes } from '../src/app/routes.js';
+import { ACME, GLOBEX, MemoryLookups, testContext } from '../src/app/testing.js';
+import { checkManifest, ManifestSchema } from '../src/manifest/check.js';
 import { fixtureEvent } from './helpers/events.js';
 import { fixtureNames } from './helpers/fixtures.js';
-import { ACME, GLOBEX, MemoryLookups, testContext } from './helpers/lookups.js';
 
 const manifest = ManifestSchema.parse(parse(readFileSync('manifest.yaml', 'utf8')));
 const appUrl = new URL('https://app.example.com');
@@ -20,11 +20,11 @@ describe('manifest.yaml', () => {
   });
 
   it('declares every event, command, scope and unfurl domain the code needs', () => {
-    expect(checkManifest(manifest, createAppRouter().routes(), apiMethodsUsed(), appUrl)).toEqual([]);
+    expect(checkManifest(manifest, createRoutes().routes(), linkApp().methods, appUrl)).toEqual([]);
   });
 
   it('lists every Web API method the handlers return for the fixtures', async () => {
-    const router = createAppRouter();
+    const router = createRoutes();
     const seen = new Set<string>();
     const contexts = [
       testContext(),
@@ -39,7 +39,7 @@ describe('manifest.yaml', () => {
         }
       }
     }
-    expect([...seen].sort()).toEqual([...apiMethodsUsed()].sort());
+    expect([...seen].sort()).toEqual([...linkApp().methods].sort());
   });
 
   it('reports what a broken manifest lacks', () => {
@@ -53,7 +53,7 @@ describe('manifest.yaml', () => {
         event_subscriptions: { bot_events: ['app_mention'] },
       },
     });
-    expect(checkManifest(broken, createAppRouter().routes(), apiMethodsUsed(), appUrl)).toEqual([
+    expect(checkManifest(broken, createRoutes().routes(), linkApp().methods, appUrl)).toEqual([
       'features.slash_commands lacks /link',
       'oauth_config.scopes.bot lacks commands (needed by /link)',
       'features.slash_commands lacks /unlink',

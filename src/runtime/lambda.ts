@@ -1,13 +1,14 @@
 /** AWS Lambda entry (API Gateway v2 or a function URL): `handler`, and `drain` for a schedule. */
 import { handle } from 'hono/aws-lambda';
-import { loadConfig, requireKeys } from '../config.js';
+import { linkApp } from '../app/index.js';
+import { loadConfig, requireKeys } from '../config/settings.js';
 import { openDatabase } from '../db/open.js';
 import { createApp } from '../http/app.js';
-import { createLogger } from '../logger.js';
-import { createPipeline } from '../services.js';
-import { VERSION } from '../version.js';
-import { keepAliveFetch } from './keep-alive-fetch.js';
+import { createLogger } from '../log/logger.js';
+import { createPipeline } from '../pipeline/build.js';
+import { keepAliveFetch } from '../slack/keep-alive-fetch.js';
 import { nodeHmac } from './node-hmac.js';
+import { VERSION } from './version.js';
 
 /** Effects that finish within this long after the ack is ready run before the response; the rest wait for `drain`. */
 export const EFFECT_BUDGET_MS = 2_000;
@@ -22,8 +23,16 @@ const ready = (async () => {
     max: 1,
     migrate: !config.DATABASE_URL.startsWith('postgres'),
   });
-  const pipeline = createPipeline({ config, database, logger, slackFetch: keepAliveFetch() });
-  const app = createApp({
+  const app = linkApp(logger);
+  const pipeline = createPipeline({
+    app,
+    settings: app.settings(process.env),
+    config,
+    database,
+    logger,
+    slackFetch: keepAliveFetch(),
+  });
+  const http = createApp({
     services: async () => ({ pipeline: async () => pipeline, signingSecret: config.SLACK_SIGNING_SECRET }),
     // Lambda has no waitUntil: the instance freezes once the response is returned.
     defer: async (_c, run) => {
@@ -39,7 +48,7 @@ const ready = (async () => {
     logger,
     version: VERSION,
   });
-  return { app, pipeline, lambda: handle(app) };
+  return { pipeline, lambda: handle(http) };
 })();
 // A start-up error is reported by every invocation (it awaits `ready`), not as an unhandled rejection.
 ready.catch(() => {});
@@ -50,5 +59,5 @@ export const handler: ReturnType<typeof handle> = async (event, context) =>
 
 /** Runs every pending effect; schedule it (EventBridge, every minute). */
 export async function drain() {
-  return (await ready).pipeline.executor.drain();
+  return (await ready).pipeline.drain();
 }

@@ -1,13 +1,6 @@
-import { and, eq, isNull, or } from 'drizzle-orm';
 import type { Database } from '../db/database.js';
-import { installations } from '../db/schema.js';
+import { findBotToken, type Workspace } from '../db/installations.js';
 import { decryptToken } from '../db/token-crypto.js';
-
-/** Who an effect acts for. */
-export interface Workspace {
-  teamId: string | null;
-  enterpriseId: string | null;
-}
 
 /** Finds the bot token for a workspace; `clear()` forgets what it remembered (after an uninstall). */
 export type BotTokenSource = ((workspace: Workspace) => Promise<string | null>) & { clear(): void };
@@ -26,26 +19,12 @@ export function botTokens(options: {
 }): BotTokenSource {
   const remembered = new Map<string, { token: Promise<string | null>; until: number }>();
 
-  async function lookUp({ teamId, enterpriseId }: Workspace): Promise<string | null> {
-    const enterprise = enterpriseId
-      ? eq(installations.enterpriseId, enterpriseId)
-      : isNull(installations.enterpriseId);
-    const owner = teamId
-      ? or(
-          and(enterprise, eq(installations.teamId, teamId)),
-          and(enterprise, eq(installations.isEnterpriseInstall, true)),
-        )
-      : and(enterprise, eq(installations.isEnterpriseInstall, true));
-    const [found] = await options.db
-      .select({ token: installations.botToken })
-      .from(installations)
-      .where(owner)
-      .orderBy(installations.isEnterpriseInstall)
-      .limit(1);
-    if (!found) return options.fallback ?? null;
+  async function lookUp(workspace: Workspace): Promise<string | null> {
+    const stored = await findBotToken(options.db, workspace);
+    if (!stored) return options.fallback ?? null;
     if (!options.encryptionKey)
       throw new Error('an installation is stored but TOKEN_ENCRYPTION_KEY is not set');
-    return decryptToken(options.encryptionKey, found.token);
+    return decryptToken(options.encryptionKey, stored);
   }
 
   const botToken = (workspace: Workspace) => {
