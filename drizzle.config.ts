@@ -6,7 +6,8 @@ if (existsSync('.env')) process.loadEnvFile('.env');
 
 export default defineConfig({
   dialect: 'postgresql',
-  schema: './src/db/schema.ts',
+  // The framework's tables and the app's: one migration history for both.
+  schema: ['./src/db/schema.ts', './src/app/store/schema.ts'],
   out: process.env.DRIZZLE_OUT ?? './drizzle',
   casing: 'snake_case',
   dbCredentials: { url: process.env.DATABASE_URL || 'postgres://postgres@127.0.0.1:5432/postgres' },

@@ -12,7 +12,7 @@ export default defineConfig({
       reporter: ['text-summary', 'text'],
       thresholds: {
         'src/core/**': { lines: 90 },
-        'src/handlers/**': { lines: 90 },
+        'src/app/**': { lines: 90 },
       },
     },
   },

@@ -25,9 +25,10 @@ if (process.env.BENCH_TRACE_LOADS === '1') {
 }
 
 // After the hooks: the project's modules are loaded with them in place.
-const { loadConfig } = await import('../src/config.js');
+const { linkApp } = await import('../src/app/index.js');
+const { loadConfig } = await import('../src/config/settings.js');
 const { openDatabase } = await import('../src/db/open.js');
-const { createLogger } = await import('../src/logger.js');
+const { createLogger } = await import('../src/log/logger.js');
 const { startHttpServer } = await import('../src/runtime/node-http.js');
 
 /** Modules loaded so far, by package (node_modules/<name>) or `src` / `node:`. */
@@ -60,7 +61,14 @@ if (!process.env.DATABASE_URL) process.chdir(mkdtempSync(join(tmpdir(), 'bench-h
 const config = loadConfig(process.env);
 // BENCH_MIGRATED=1: the bench migrated it (a bundled server has no drizzle/ folder beside it).
 const database = await openDatabase(config.DATABASE_URL, { migrate: process.env.BENCH_MIGRATED !== '1' });
-const server = await startHttpServer({ config, database, logger: createLogger('error') });
+const app = linkApp();
+const server = await startHttpServer({
+  app,
+  settings: app.settings(process.env),
+  config,
+  database,
+  logger: createLogger('error'),
+});
 process.once('SIGTERM', async () => {
   await server.close();
   process.exit(0);

@@ -3,10 +3,11 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import WebSocket from 'ws';
-import { loadConfig } from '../src/config.js';
+import { linkApp } from '../src/app/index.js';
+import { loadConfig } from '../src/config/settings.js';
 import { openDatabase } from '../src/db/open.js';
-import { createLogger } from '../src/logger.js';
-import { startSocketShim } from '../src/socket/shim.js';
+import { createLogger } from '../src/log/logger.js';
+import { startSocketShim } from '../src/runtime/socket-shim.js';
 
 const [kind] = process.argv.slice(2);
 const apiUrl = process.env.SLACK_API_URL ?? '';
@@ -30,7 +31,10 @@ if (kind === 'bare') {
   if (!url) process.chdir(mkdtempSync(join(tmpdir(), 'bench-shim-')));
   const config = loadConfig({ ...process.env, SLACK_APP_TOKEN: 'xapp-bench', SLACK_BOT_TOKEN: 'xoxb-bench' });
   const database = await openDatabase(url, { migrate: true });
+  const app = linkApp();
   const shim = await startSocketShim({
+    app,
+    settings: app.settings(process.env),
     config,
     database,
     logger: createLogger('error'),

@@ -1,6 +1,6 @@
 /** The Socket Mode shim under load, against the fake Slack, with a bare acking client measured in the same run. */
 import { type ChildProcess, fork } from 'node:child_process';
-import { FakeSlack } from '../test/helpers/fake-slack.js';
+import { FakeSlack } from '../src/testing/fake-slack.js';
 import { cpuSecondsOf, latency, median, mentionCallback } from './stats.js';
 
 const BURST = 2_000;

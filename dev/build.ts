@@ -15,7 +15,7 @@ const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 /** The Node entries: output name → source. Switch `socket` to src/runtime/socket.ts when it moves. */
 export const NODE_ENTRIES = {
   node: 'src/runtime/node.ts',
-  socket: 'dev/socket.ts',
+  socket: 'src/runtime/socket.ts',
   migrate: 'dev/migrate.ts',
 } as const;
 
@@ -57,7 +57,7 @@ const noEmbeddedDatabase: Plugin = {
       resolveDir: join(root, 'src', 'db'),
       loader: 'ts',
       contents: `
-        import { ConfigError } from '../config.js';
+        import { ConfigError } from '../core/errors.js';
         export async function openPglite(): Promise<never> {
           throw new ConfigError('DATABASE_URL', 'DATABASE_URL must be a postgres:// URL on Lambda: the embedded database (PGlite) is not in this bundle');
         }`,

@@ -3,6 +3,6 @@ import { nodeConfig, runMain } from '../src/runtime/cli.js';
 
 runMain(async () => {
   const config = nodeConfig();
-  if (config.SLACK_SOCKET_MODE) await import('./socket.js');
+  if (config.SLACK_SOCKET_MODE) await import('../src/runtime/socket.js');
   else await import('../src/runtime/node.js');
 });

@@ -1,7 +1,7 @@
 /** `npm run orgs -- add <slug> "<name>" | list | remove <slug>`: organizations, in development. */
 import { asc, eq } from 'drizzle-orm';
+import { organizations } from '../src/app/store/schema.js';
 import { openDatabase } from '../src/db/open.js';
-import { organizations } from '../src/db/schema.js';
 import { nodeConfig, runMain, StartupError } from '../src/runtime/cli.js';
 
 const USAGE = 'usage: npm run orgs -- add <slug> "<name>" | list | remove <slug>';

@@ -2,21 +2,24 @@
  * `npm run trigger -- <fixture> [url]`: sends a signed fixture (test/fixtures/slack/<fixture>.json)
  * to a running HTTP mount, as Slack would. Default URL: http://127.0.0.1:$PORT/slack/events.
  */
-import { requireKeys } from '../src/config.js';
+import { fileURLToPath } from 'node:url';
+import { requireKeys } from '../src/config/settings.js';
 import { signSlackRequest } from '../src/http/verify-signature.js';
 import { nodeConfig, runMain, StartupError } from '../src/runtime/cli.js';
-import { fixture, fixtureNames, httpForm } from '../test/helpers/fixtures.js';
+import { fixtureFolder, httpForm } from '../src/testing/fixtures.js';
+
+const fixtures = fixtureFolder(fileURLToPath(new URL('../test/fixtures/slack/', import.meta.url)));
 
 runMain(async () => {
   const [name, target] = process.argv.slice(2);
-  if (!name || !fixtureNames().includes(name)) {
+  if (!name || !fixtures.names().includes(name)) {
     throw new StartupError(
-      `usage: npm run trigger -- <fixture> [url]; fixtures: ${fixtureNames().join(', ')}`,
+      `usage: npm run trigger -- <fixture> [url]; fixtures: ${fixtures.names().join(', ')}`,
     );
   }
   const config = requireKeys(nodeConfig(), ['SLACK_SIGNING_SECRET']);
   // The same wrapping the tests use: JSON body, command form, or `payload=` form, as Slack sends them.
-  const { body, contentType } = httpForm(fixture(name));
+  const { body, contentType } = httpForm(fixtures.load(name));
   const timestamp = Math.floor(Date.now() / 1000);
   const url = target ?? `http://127.0.0.1:${config.PORT}/slack/events`;
   const response = await fetch(url, {

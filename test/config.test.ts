@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { loadConfig, requireKeys } from '../src/config.js';
+import { parseSettings } from '../src/app/settings.js';
+import { loadConfig, requireKeys } from '../src/config/settings.js';
 import { parseDatabaseUrl } from '../src/db/database.js';
 
 function errorOf(run: () => unknown): string {
@@ -17,11 +18,18 @@ describe('configuration', () => {
     expect(config).toEqual({
       SLACK_SOCKET_MODE: false,
       SLACK_API_URL: 'https://slack.com/api/',
-      APP_URL: new URL('https://app.example.com'),
       PORT: 3000,
       HOST: '127.0.0.1',
       LOG_LEVEL: 'info',
     });
+  });
+
+  it("reads the app's own APP_URL, with a default, and names it when it is not a URL", () => {
+    expect(parseSettings({}).appUrl.href).toBe('https://app.example.com/');
+    expect(parseSettings({ APP_URL: 'https://acme.test/app' }).appUrl.href).toBe('https://acme.test/app');
+    expect(errorOf(() => parseSettings({ APP_URL: 'example.com' }))).toBe(
+      "ConfigError: APP_URL is invalid (Invalid URL): your product's base URL, e.g. https://app.example.com",
+    );
   });
 
   it('takes an IPv4, IPv6 or host name for HOST', () => {
@@ -54,10 +62,6 @@ describe('configuration', () => {
     [
       { HOST: 'http://0.0.0.0' },
       'ConfigError: HOST is invalid (Invalid input): 127.0.0.1 (this machine only) or 0.0.0.0 (every interface, e.g. in a container)',
-    ],
-    [
-      { APP_URL: 'example.com' },
-      "ConfigError: APP_URL is invalid (Invalid URL): your product's base URL, e.g. https://app.example.com",
     ],
     [
       { TOKEN_ENCRYPTION_KEY: 'short' },

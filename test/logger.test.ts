@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { createLogger, redact } from '../src/logger.js';
+import { createLogger, redact } from '../src/log/logger.js';
 
 describe('the logger', () => {
   it('writes one line with the fields, and never a token', () => {

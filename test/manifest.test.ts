@@ -1,11 +1,11 @@
 import { describe, expect, it } from 'vitest';
-import { createAppRouter } from '../src/handlers/index.js';
-import { apiMethodsUsed } from '../src/handlers/methods.js';
+import { linkApp } from '../src/app/index.js';
+import { createRoutes } from '../src/app/routes.js';
+import { ACME, GLOBEX, MemoryLookups, testContext } from '../src/app/testing.js';
+import { checkManifest, ManifestSchema } from '../src/manifest/check.js';
 import { loadManifest, placeholderValues } from '../src/manifest/placeholders.js';
-import { checkManifest, ManifestSchema } from '../src/manifest.js';
 import { fixtureEvent } from './helpers/events.js';
 import { fixtureNames } from './helpers/fixtures.js';
-import { ACME, GLOBEX, MemoryLookups, testContext } from './helpers/lookups.js';
 
 const appUrl = new URL('https://app.example.com');
 const manifest = ManifestSchema.parse(loadManifest('manifest.yaml', placeholderValues({}, appUrl)));
@@ -19,11 +19,11 @@ describe('manifest.yaml', () => {
   });
 
   it('declares every event, command, scope and unfurl domain the code needs', () => {
-    expect(checkManifest(manifest, createAppRouter().routes(), apiMethodsUsed(), appUrl)).toEqual([]);
+    expect(checkManifest(manifest, createRoutes().routes(), linkApp().methods, appUrl)).toEqual([]);
   });
 
   it('lists every Web API method the handlers return for the fixtures', async () => {
-    const router = createAppRouter();
+    const router = createRoutes();
     const seen = new Set<string>();
     const contexts = [
       testContext(),
@@ -38,7 +38,7 @@ describe('manifest.yaml', () => {
         }
       }
     }
-    expect([...seen].sort()).toEqual([...apiMethodsUsed()].sort());
+    expect([...seen].sort()).toEqual([...linkApp().methods].sort());
   });
 
   it('reports what a broken manifest lacks', () => {
@@ -52,7 +52,7 @@ describe('manifest.yaml', () => {
         event_subscriptions: { bot_events: ['app_mention'] },
       },
     });
-    expect(checkManifest(broken, createAppRouter().routes(), apiMethodsUsed(), appUrl)).toEqual([
+    expect(checkManifest(broken, createRoutes().routes(), linkApp().methods, appUrl)).toEqual([
       'features.slash_commands lacks /link',
       'oauth_config.scopes.bot lacks commands (needed by /link)',
       'features.slash_commands lacks /unlink',

@@ -9,7 +9,6 @@ import type {
   ViewsPushArguments,
   ViewsUpdateArguments,
 } from '@slack/web-api';
-import * as z from 'zod';
 import type { EventKind } from './event.js';
 
 /** The Slack Web API methods a handler may call, each with @slack/web-api's argument type. */
@@ -53,41 +52,21 @@ export interface Respond {
   body: RespondBody;
 }
 
-/** Writes to the app's own store, run after the ack like any other effect. */
-export const StoreWriteSchema = z.discriminatedUnion('op', [
-  z.object({
-    type: z.literal('store'),
-    op: z.literal('link_channel'),
-    teamId: z.string(),
-    channelId: z.string(),
-    organizationSlug: z.string(),
-    linkedBy: z.string(),
-  }),
-  z.object({
-    type: z.literal('store'),
-    op: z.literal('unlink_channel'),
-    teamId: z.string(),
-    channelId: z.string(),
-  }),
-  z.object({
-    type: z.literal('store'),
-    op: z.literal('delete_installation'),
-    teamId: z.string().nullable(),
-    enterpriseId: z.string().nullable(),
-  }),
-]);
-export type StoreWrite = z.infer<typeof StoreWriteSchema>;
-
 /**
- * An effect as read back from the outbox (JSON). Web API arguments were typed when the handler
- * built them; here they are the plain object WebClient.apiCall takes.
+ * A write to the app's own store, run after the ack like any other effect. The app declares its
+ * writes (a zod schema whose members each have `type: 'store'` and an `op`); the router carries them.
  */
-export const StoredEffectSchema = z.union([
-  z.object({ type: z.literal('api'), method: z.enum(API_METHODS), args: z.record(z.string(), z.unknown()) }),
-  z.object({ type: z.literal('respond'), url: z.url(), body: z.record(z.string(), z.unknown()) }),
-  StoreWriteSchema,
-]);
-export type StoredEffect = z.infer<typeof StoredEffectSchema>;
+export interface StoreWrite {
+  type: 'store';
+  op: string;
+}
+
+/** The framework's own store write: a workspace uninstalled the app, or revoked its bot token. */
+export interface Uninstall {
+  type: 'uninstall';
+  teamId: string | null;
+  enterpriseId: string | null;
+}
 
 /** What a slash command's ack may carry: a message shown to the user. */
 export interface CommandAckBody {
@@ -110,12 +89,15 @@ export type Ack =
   | { type: 'ack'; for: 'view_submission'; body: ViewAckBody }
   | { type: 'ack'; for: 'options'; body: OptionsAckBody };
 export type AckBody = Ack['body'];
-export type AckableKind = Ack['for'];
 
-/** Everything that happens after the ack. */
-export type Effect = ApiCall | Respond | StoreWrite;
+/** The effects the framework itself runs. */
+export type FrameworkEffect = ApiCall | Respond | Uninstall;
+/** Everything that happens after the ack; `W` is the app's store writes. */
+export type Effect<W extends StoreWrite = StoreWrite> = FrameworkEffect | W;
 /** What a handler returns: at most one ack, and effects. */
-export type Action = Ack | Effect;
+export type Action<W extends StoreWrite = StoreWrite> = Ack | Effect<W>;
+/** Every effect type: each needs a runner and a stored schema (the `never` checks hold that). */
+export type EffectType = Effect['type'];
 
 /** Builders for acks, so handlers read as what they mean. */
 export const ack = {
@@ -148,6 +130,36 @@ export const ack = {
 /** Builds a Web API call action with the method's own argument type. */
 export function api<M extends ApiMethod>(method: M, args: ApiMethods[M]): ApiCall {
   return { type: 'api', method, args } as ApiCall;
+}
+
+/** Builds a `respond` action: a message posted to the delivery's response_url after the ack. */
+export function respond(url: string, body: RespondBody): Respond {
+  return { type: 'respond', url, body };
+}
+
+/** Builds the framework's uninstall action for the delivery's workspace. */
+export function uninstall(workspace: { teamId: string | null; enterpriseId: string | null }): Uninstall {
+  return { type: 'uninstall', teamId: workspace.teamId, enterpriseId: workspace.enterpriseId };
+}
+
+/** The short name an effect is logged under: the method, the store op, `respond` or `uninstall`. */
+export function effectName(effect: Effect): string {
+  switch (effect.type) {
+    case 'api':
+      return effect.method;
+    case 'store':
+      return effect.op;
+    case 'respond':
+    case 'uninstall':
+      return effect.type;
+    default:
+      return unreachable(effect);
+  }
+}
+
+/** The `never` check at the end of a switch over a union: a new member fails to compile until handled. */
+export function unreachable(value: never): never {
+  throw new Error(`unhandled case: ${JSON.stringify(value)}`);
 }
 
 /** The kinds that can carry an ack body; every other kind is acked empty. */

@@ -1,33 +1,19 @@
-/** An organization of the product that Slack channels are linked to. */
-export interface Organization {
-  slug: string;
-  name: string;
-}
+import type { StoreWrite } from './action.js';
 
-/** A channel linked to an organization. */
-export interface ChannelLink {
-  channelId: string;
-  organization: Organization;
-}
-
-/** Read-only look-ups a handler may make. The database implements it; tests fake it. */
-export interface Lookups {
-  organizationBySlug(slug: string): Promise<Organization | null>;
-  organizationForChannel(teamId: string, channelId: string): Promise<Organization | null>;
-  linkedChannels(teamId: string): Promise<ChannelLink[]>;
-  searchOrganizations(query: string, limit: number): Promise<Organization[]>;
-}
-
-/** Settings handlers read. */
-export interface HandlerConfig {
-  /** The product whose links are unfurled, e.g. https://app.example.com */
-  appUrl: URL;
+/**
+ * What an app declares once and the router carries to its handlers and the executor: its read-only
+ * look-ups, its settings, and its store writes.
+ */
+export interface AppTypes {
+  lookups: object;
+  settings: object;
+  write: StoreWrite;
 }
 
 /** Everything a handler gets besides the event. Nothing in it writes or calls Slack. */
-export interface HandlerContext {
-  lookups: Lookups;
-  config: HandlerConfig;
+export interface HandlerContext<T extends AppTypes = AppTypes> {
+  lookups: T['lookups'];
+  settings: T['settings'];
   now: () => Date;
 }
 

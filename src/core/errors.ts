@@ -53,3 +53,14 @@ export class EffectError extends Error {
     this.retryAfterMs = options.retryAfterMs;
   }
 }
+
+/** A setting that is missing or malformed. Its message is the one line printed at start-up. */
+export class ConfigError extends Error {
+  override readonly name = 'ConfigError';
+  constructor(
+    readonly variable: string,
+    message: string,
+  ) {
+    super(message);
+  }
+}

@@ -1,5 +1,12 @@
-import { ACKABLE_KINDS, type Ack, type AckBody, type Action, type Effect } from './action.js';
-import type { HandlerContext, Logger } from './context.js';
+import {
+  ACKABLE_KINDS,
+  type Ack,
+  type AckBody,
+  type Action,
+  type Effect,
+  type StoreWrite,
+} from './action.js';
+import type { AppTypes, HandlerContext, Logger } from './context.js';
 import { RouterError, StoreUnavailableError } from './errors.js';
 import type { EventKind, EventsApiEvent, KnownEventType, NormalizedEvent } from './event.js';
 
@@ -10,14 +17,17 @@ export type EventFor<K extends EventKind, N extends string> = K extends 'event'
     : EventsApiEvent<string>
   : Extract<NormalizedEvent, { kind: K }>;
 
-/** A pure function from an event to the actions it causes. */
-export type Handler<E = NormalizedEvent> = (event: E, ctx: HandlerContext) => Action[] | Promise<Action[]>;
+/** A pure function from an event to the actions it causes; `T` is the app's look-ups, settings and writes. */
+export type Handler<T extends AppTypes = AppTypes, E = NormalizedEvent> = (
+  event: E,
+  ctx: HandlerContext<T>,
+) => Action<T['write']>[] | Promise<Action<T['write']>[]>;
 
 /** What the router decided for one delivery. */
-export interface Routed {
+export interface Routed<W extends StoreWrite = StoreWrite> {
   /** The body to ack with; null acks empty. */
   ack: AckBody | null;
-  effects: Effect[];
+  effects: Effect<W>[];
   /** `kind:name` of the handler that ran, or null when nobody handles this event. */
   handler: string | null;
   /** Set when the handler threw or broke a rule: the delivery is still acked, and nothing runs. */
@@ -27,17 +37,17 @@ export interface Routed {
 const ACKABLE: ReadonlySet<EventKind> = new Set(ACKABLE_KINDS);
 
 /** The one route table: handlers by kind and name, and one dispatch for every kind. */
-export class Router {
-  readonly #routes = new Map<string, Handler>();
+export class Router<T extends AppTypes = AppTypes> {
+  readonly #routes = new Map<string, Handler<T>>();
 
   constructor(private readonly logger: Logger = console) {}
 
   /** Registers `handler` for `kind` + `name` (event type, command, action_id or callback_id). */
-  on<K extends EventKind, N extends string>(kind: K, name: N, handler: Handler<EventFor<K, N>>): this {
+  on<K extends EventKind, N extends string>(kind: K, name: N, handler: Handler<T, EventFor<K, N>>): this {
     const key = `${kind}:${name}`;
     if (this.#routes.has(key)) throw new Error(`a handler for ${key} is already registered`);
     // The table holds every kind; dispatch only calls a handler with the kind and name it was registered for.
-    this.#routes.set(key, handler as Handler);
+    this.#routes.set(key, handler as Handler<T>);
     return this;
   }
 
@@ -50,11 +60,11 @@ export class Router {
    * Runs the handler for `event`, if any, and splits its actions into the ack and the effects.
    * Throws only `StoreUnavailableError` (from a look-up): then nothing may be acked.
    */
-  async dispatch(event: NormalizedEvent, ctx: HandlerContext): Promise<Routed> {
+  async dispatch(event: NormalizedEvent, ctx: HandlerContext<T>): Promise<Routed<T['write']>> {
     const key = `${event.kind}:${event.name}`;
     const handler = this.#routes.get(key);
     if (!handler) return { ack: null, effects: [], handler: null, error: null };
-    let actions: Action[];
+    let actions: Action<T['write']>[];
     try {
       actions = await handler(event, ctx);
     } catch (cause) {
@@ -63,7 +73,7 @@ export class Router {
       return this.#failed(event, key, new RouterError('handler_failed', `handler ${key} threw`, { cause }));
     }
     const acks = actions.filter((action): action is Ack => action.type === 'ack');
-    const effects = actions.filter((action): action is Effect => action.type !== 'ack');
+    const effects = actions.filter((action): action is Effect<T['write']> => action.type !== 'ack');
     const [first, ...more] = acks;
     if (more.length > 0) {
       return this.#failed(
@@ -82,7 +92,7 @@ export class Router {
     return { ack: first?.body ?? null, effects, handler: key, error: null };
   }
 
-  #failed(event: NormalizedEvent, key: string, error: RouterError): Routed {
+  #failed(event: NormalizedEvent, key: string, error: RouterError): Routed<T['write']> {
     const cause = error.cause instanceof Error ? error.cause.message : undefined;
     this.logger.error(error.message, { deliveryId: event.deliveryId, code: error.code, cause });
     return { ack: null, effects: [], handler: key, error };

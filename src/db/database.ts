@@ -1,9 +1,8 @@
 import type { PgDatabase, PgQueryResultHKT } from 'drizzle-orm/pg-core';
-import { ConfigError } from '../config.js';
-import type * as schema from './schema.js';
+import { ConfigError } from '../core/errors.js';
 
 /** A drizzle database over either driver. */
-export type Database = PgDatabase<PgQueryResultHKT, typeof schema>;
+export type Database = PgDatabase<PgQueryResultHKT>;
 
 /** Runs one SQL statement with `$1…` parameters and returns its rows, skipping the ORM: for the ack path. */
 export type RawSql = (query: string, params: unknown[]) => Promise<unknown[]>;
@@ -17,6 +16,9 @@ export interface DatabaseHandle {
   where: string;
   close(): Promise<void>;
 }
+
+/** What an app's store code gets: the query builder and raw statements, never the connection itself. */
+export type StoreHandle = Pick<DatabaseHandle, 'db' | 'raw'>;
 
 /** Which database `DATABASE_URL` asks for. */
 export type DatabaseTarget =

@@ -11,6 +11,9 @@ export interface Owner {
   enterpriseId: string | null;
 }
 
+/** Who an effect or a token acts for. */
+export type Workspace = Owner;
+
 /** A bot token ready to use, and when it expires (null: it does not rotate). */
 export interface BotToken {
   installationId: number;
@@ -222,4 +225,21 @@ export async function useOAuthState(db: Database, id: string, expiresAt: Date): 
     .onConflictDoNothing({ target: oauthStates.id })
     .returning({ id: oauthStates.id });
   return inserted.length === 1;
+}
+
+/** Deletes a workspace's own install, or an org-wide install when a whole enterprise uninstalled. */
+export async function deleteInstallation(db: Database, { teamId, enterpriseId }: Owner): Promise<void> {
+  const enterprise = enterpriseId
+    ? eq(installations.enterpriseId, enterpriseId)
+    : isNull(installations.enterpriseId);
+  const owner = teamId
+    ? and(enterprise, eq(installations.teamId, teamId))
+    : and(enterprise, eq(installations.isEnterpriseInstall, true));
+  await db.delete(installations).where(owner);
+}
+
+/** Whether any workspace has installed the app through OAuth. */
+export async function hasInstallations(db: Database): Promise<boolean> {
+  const [row] = await db.select({ id: installations.id }).from(installations).limit(1);
+  return row !== undefined;
 }

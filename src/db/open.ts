@@ -4,7 +4,6 @@ import type { PgliteDatabase } from 'drizzle-orm/pglite';
 import type { PostgresJsDatabase } from 'drizzle-orm/postgres-js';
 import { StoreUnavailableError } from '../core/errors.js';
 import { type DatabaseHandle, parseDatabaseUrl } from './database.js';
-import type * as schema from './schema.js';
 
 /**
  * Where `drizzle/` can be, relative to this module: next to the bundle (`dist/node.js` →
@@ -54,9 +53,9 @@ export async function migrate(handle: DatabaseHandle): Promise<void> {
   // Each migrator is typed for its own driver; `handle.driver` says which one `db` is.
   if (handle.driver === 'pglite') {
     const { migrate: migratePglite } = await import('drizzle-orm/pglite/migrator');
-    await migratePglite(handle.db as PgliteDatabase<typeof schema>, config);
+    await migratePglite(handle.db as PgliteDatabase, config);
   } else {
     const { migrate: migratePostgres } = await import('drizzle-orm/postgres-js/migrator');
-    await migratePostgres(handle.db as PostgresJsDatabase<typeof schema>, config);
+    await migratePostgres(handle.db as PostgresJsDatabase, config);
   }
 }

@@ -7,17 +7,21 @@ import { outbox } from './schema.js';
 /** How long a claimed effect stays claimed; a process that died mid-run frees its effects after this. */
 export const LEASE_MS = 60_000;
 
-/** An effect taken from the outbox to run. */
-export const ClaimedSchema = z.object({
+/** An outbox row leased to this process, without its effect. */
+export const LeasedRowSchema = z.object({
   id: z.coerce.number(),
   delivery_id: z.coerce.number(),
   position: z.coerce.number(),
-  action: z.unknown(),
   team_id: z.string().nullable(),
   enterprise_id: z.string().nullable(),
   attempts: z.coerce.number(),
 });
-export type Claimed = z.infer<typeof ClaimedSchema>;
+/**
+ * An effect leased to this process to run. `E` is the effect's type: the recorder hands back the
+ * typed effect it was given; a claim from the table gives `unknown`, parsed by the caller.
+ */
+export type Claimed<E = unknown> = z.infer<typeof LeasedRowSchema> & { effect: E };
+const ClaimedRowSchema = LeasedRowSchema.extend({ action: z.unknown() });
 
 /** Timestamps go to SQL as ISO strings, cast there: both drivers then send them as they are. */
 export const iso = (date: Date) => date.toISOString();
@@ -40,7 +44,9 @@ export async function claimEffects(db: Database, options: { now: Date; limit: nu
       for update skip locked
     )
     returning id, delivery_id, position, action, team_id, enterprise_id, attempts`);
-  return rows(result, ClaimedSchema).sort((a, b) => a.delivery_id - b.delivery_id || a.position - b.position);
+  return rows(result, ClaimedRowSchema)
+    .map(({ action, ...row }) => ({ ...row, effect: action }))
+    .sort((a, b) => a.delivery_id - b.delivery_id || a.position - b.position);
 }
 
 /**

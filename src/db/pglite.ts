@@ -3,7 +3,6 @@ import { dirname } from 'node:path';
 import { PGlite } from '@electric-sql/pglite';
 import { drizzle } from 'drizzle-orm/pglite';
 import type { DatabaseHandle } from './database.js';
-import * as schema from './schema.js';
 
 /** The embedded database is in use by another process: PGlite would corrupt it if both opened it. */
 export class DatabaseLockedError extends Error {
@@ -57,7 +56,7 @@ export async function openPglite(dataDir: string | null): Promise<DatabaseHandle
     const client = dataDir ? new PGlite(dataDir) : new PGlite();
     await client.waitReady;
     return {
-      db: drizzle(client, { schema, casing: 'snake_case' }),
+      db: drizzle(client, { casing: 'snake_case' }),
       raw: async (query, params) => (await client.query(query, params)).rows,
       driver: 'pglite',
       where: `pglite ${dataDir ?? 'memory'}`,

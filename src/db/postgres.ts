@@ -2,7 +2,6 @@ import { drizzle } from 'drizzle-orm/postgres-js';
 import postgres from 'postgres';
 import { StoreUnavailableError } from '../core/errors.js';
 import type { DatabaseHandle } from './database.js';
-import * as schema from './schema.js';
 
 /** Seconds to wait for a connection before saying the server cannot be reached. */
 const CONNECT_TIMEOUT_SECONDS = 5;
@@ -19,7 +18,7 @@ export async function openPostgres(
     onnotice: () => {},
   });
   const handle: DatabaseHandle = {
-    db: drizzle(client, { schema, casing: 'snake_case' }),
+    db: drizzle(client, { casing: 'snake_case' }),
     // Parameters are strings, numbers and nulls, cast in the SQL: postgres.js sends them as they are.
     raw: async (query, params) => [
       ...(await client.unsafe(query, params as postgres.ParameterOrJSON<never>[], { prepare: true })),

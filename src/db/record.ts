@@ -1,21 +1,20 @@
 import * as z from 'zod';
-import type { Effect } from '../core/action.js';
 import type { NormalizedEvent } from '../core/event.js';
 import { batched } from './batch.js';
 import type { RawSql } from './database.js';
-import { type Claimed, ClaimedSchema, iso, LEASE_MS } from './outbox.js';
+import { type Claimed, iso, LEASE_MS, LeasedRowSchema } from './outbox.js';
 import { rows } from './rows.js';
 import { classifyDatabaseError, storableJson, storableText } from './sqlstate.js';
 
 /** What recording a delivery found; `claimed` are its effects, already leased to the caller when it asked. */
-export type RecordResult =
-  | { status: 'recorded'; deliveryId: number; effects: number; claimed: Claimed[] }
+export type RecordResult<E> =
+  | { status: 'recorded'; deliveryId: number; effects: number; claimed: Claimed<E>[] }
   | { status: 'duplicate' };
 
-/** One delivery to record. */
-export interface ToRecord {
+/** One delivery to record, with its effects (any JSON object). */
+export interface ToRecord<E> {
   event: NormalizedEvent;
-  effects: Effect[];
+  effects: E[];
 }
 
 // One statement for any number of deliveries: dedup keys are unique, so a delivery seen before
@@ -42,19 +41,19 @@ const RECORD_SQL = `
   select o.*, d.dedup_key from o join d on d.id = o.delivery_id`;
 
 // The effects themselves are not read back: the caller has them.
-const RecordedRow = ClaimedSchema.omit({ action: true }).extend({ dedup_key: z.string() });
+const RecordedRow = LeasedRowSchema.extend({ dedup_key: z.string() });
 
 /**
  * Records deliveries and their effects in one statement, each `recorded` or `duplicate`.
  * `lease: true` records the effects already claimed by the caller (it runs them right after the
  * ack): no claim query on the hot path, and a crash before they ran frees them when the lease ends.
  */
-export async function recordDeliveries(
+export async function recordDeliveries<E>(
   raw: RawSql,
-  batch: ToRecord[],
+  batch: ToRecord<E>[],
   now: Date,
   options: { lease?: boolean } = {},
-): Promise<RecordResult[]> {
+): Promise<RecordResult<E>[]> {
   // One row per key: a key twice in the input would attach both rows' effects to its delivery.
   // Keys as stored (NUL stripped), so the rows read back find their delivery.
   const unique = new Map([...batch].reverse().map((item) => [storableText(item.event.deliveryId), item]));
@@ -68,10 +67,11 @@ export async function recordDeliveries(
   const lease = options.lease ? iso(new Date(now.getTime() + LEASE_MS)) : null;
   // jsonb refuses \u0000: a handler may echo a user's text that holds one, and that delivery is legitimate.
   const result = await raw(RECORD_SQL, [storableJson(input), iso(now), lease]);
-  const byKey = new Map<string, Claimed[]>();
+  const byKey = new Map<string, Claimed<E>[]>();
   for (const { dedup_key, ...row } of rows(result, RecordedRow)) {
-    const action = unique.get(dedup_key)?.effects[row.position];
-    byKey.set(dedup_key, [...(byKey.get(dedup_key) ?? []), { ...row, action }]);
+    const effect = unique.get(dedup_key)?.effects[row.position];
+    if (effect === undefined) continue; // cannot happen: every row came from an input effect
+    byKey.set(dedup_key, [...(byKey.get(dedup_key) ?? []), { ...row, effect }]);
   }
   const seen = new Set<string>();
   return batch.map(({ event }) => {
@@ -92,13 +92,13 @@ export async function recordDeliveries(
 }
 
 /** Records one delivery (at least one effect): `duplicate` when its key was seen before. */
-export async function recordDelivery(
+export async function recordDelivery<E>(
   raw: RawSql,
   event: NormalizedEvent,
-  effects: Effect[],
+  effects: E[],
   now: Date,
   options: { lease?: boolean } = {},
-): Promise<RecordResult> {
+): Promise<RecordResult<E>> {
   const [result] = await recordDeliveries(raw, [{ event, effects }], now, options);
   return result ?? { status: 'duplicate' };
 }
@@ -108,15 +108,15 @@ export async function recordDelivery(
  * in one statement and one transaction, one statement at a time, so batches grow with the load.
  * A lone delivery waits one turn of the event loop.
  */
-export class DeliveryRecorder {
-  readonly #record: (item: ToRecord) => Promise<RecordResult | { status: 'failed'; error: unknown }>;
+export class DeliveryRecorder<E> {
+  readonly #record: (item: ToRecord<E>) => Promise<RecordResult<E> | { status: 'failed'; error: unknown }>;
 
   constructor(
     raw: RawSql,
     options: { lease?: boolean; now?: () => Date; maxBatch?: number; maxInFlight?: number } = {},
   ) {
     this.#record = batched(
-      async (items: ToRecord[]) => {
+      async (items: ToRecord<E>[]) => {
         const now = options.now?.() ?? new Date();
         try {
           return await recordDeliveries(raw, items, now, { lease: options.lease });
@@ -140,7 +140,7 @@ export class DeliveryRecorder {
   }
 
   /** Records `event` with its effects, together with whatever else is being recorded now. */
-  async record(event: NormalizedEvent, effects: Effect[]): Promise<RecordResult> {
+  async record(event: NormalizedEvent, effects: E[]): Promise<RecordResult<E>> {
     const result = await this.#record({ event, effects });
     if (result.status === 'failed') throw result.error;
     return result;

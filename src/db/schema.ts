@@ -58,32 +58,6 @@ export const oauthStates = pgTable(
   (t) => [index('oauth_states_expires_at').on(t.expiresAt)],
 );
 
-/** The product's organizations that channels link to. */
-export const organizations = pgTable('organizations', {
-  id: serial().primaryKey(),
-  slug: text().notNull().unique(),
-  name: text().notNull(),
-  createdAt: createdAt(),
-});
-
-/** A Slack channel linked to an organization. */
-export const channelLinks = pgTable(
-  'channel_links',
-  {
-    teamId: text().notNull(),
-    channelId: text().notNull(),
-    organizationId: integer()
-      .notNull()
-      .references(() => organizations.id, { onDelete: 'cascade' }),
-    linkedBy: text().notNull(),
-    linkedAt: createdAt(),
-  },
-  (t) => [
-    primaryKey({ columns: [t.teamId, t.channelId] }),
-    index('channel_links_organization').on(t.organizationId),
-  ],
-);
-
 /** Every delivery that caused effects, by its dedup key: a redelivery of a known key is a duplicate. */
 export const deliveries = pgTable(
   'deliveries',
@@ -98,7 +72,6 @@ export const deliveries = pgTable(
 );
 
 export const EFFECT_STATUSES = ['pending', 'running', 'done', 'failed'] as const;
-export type EffectStatus = (typeof EFFECT_STATUSES)[number];
 
 /** Effects recorded with their delivery before the ack and run after it. */
 export const outbox = pgTable(
@@ -126,4 +99,3 @@ export const outbox = pgTable(
 );
 
 export type Installation = typeof installations.$inferSelect;
-export type OutboxRow = typeof outbox.$inferSelect;

@@ -2,9 +2,8 @@ import { type Context, Hono } from 'hono';
 import { HTTPException } from 'hono/http-exception';
 import type { Logger } from '../core/context.js';
 import { normalizeHttp } from '../core/normalize.js';
-import { logDelivery, logOutcomes } from '../delivery-log.js';
-import { dispatch, type Pipeline } from '../dispatch.js';
 import { type OAuthSettings, oauthRoutes } from '../oauth/routes.js';
+import type { Pipeline } from '../pipeline/build.js';
 import { type SlackSignatureVariables, slackSignature } from './slack-signature.js';
 import type { HmacSha256 } from './verify-signature.js';
 
@@ -76,27 +75,15 @@ export function createApp(runtime: HttpRuntime): Hono<AppEnv> {
       }
       if (inbound.value.type === 'url_verification') return c.json({ challenge: inbound.value.challenge });
       if (inbound.value.type === 'ssl_check') return c.body(null, 200);
-      const { event } = inbound.value;
-      const result = await dispatch(event, await c.var.services.pipeline());
-      logDelivery(logger, event, result, performance.now() - started);
-      if (result.status === 'unavailable') {
+      const pipeline = await c.var.services.pipeline();
+      const taken = await pipeline.take(inbound.value.event, { receivedAt: started });
+      if (taken.status === 'unavailable') {
         c.header('retry-after', '1');
         return error(c, 503, 'store_unavailable', 'the delivery could not be recorded; Slack will retry it');
       }
-      if (result.status === 'rejected') return error(c, 400, 'invalid_payload', result.error);
-      const response = result.body ? c.json(result.body) : c.body(null, 200);
-      if (result.recorded === 'new') {
-        await runtime.defer(c, (options) =>
-          result.run(options).then(
-            (outcomes) => logOutcomes(logger, event, outcomes),
-            (cause) =>
-              logger.error('effects left for the next drain', {
-                delivery: event.deliveryId,
-                cause: String(cause),
-              }),
-          ),
-        );
-      }
+      if (taken.status === 'rejected') return error(c, 400, 'invalid_payload', taken.error);
+      const response = taken.body ? c.json(taken.body) : c.body(null, 200);
+      if (taken.recorded === 'new') await runtime.defer(c, taken.after);
       return response;
     },
   );

@@ -3,7 +3,9 @@ import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { parseEnv } from 'node:util';
 import * as z from 'zod';
-import { ConfigError, loadConfig } from '../config.js';
+import { parseSettings } from '../app/settings.js';
+import { loadConfig } from '../config/settings.js';
+import { ConfigError } from '../core/errors.js';
 import { readConfigTokens } from './config-token.js';
 import { ManifestError } from './errors.js';
 import { LiveApp } from './live.js';
@@ -44,7 +46,7 @@ export function localManifest(
   io: CommandIo,
 ): Record<string, unknown> {
   const merged = withEnvFile(env, io.cwd);
-  return loadManifest(join(io.cwd, 'manifest.yaml'), placeholderValues(merged, loadConfig(merged).APP_URL));
+  return loadManifest(join(io.cwd, 'manifest.yaml'), placeholderValues(merged, parseSettings(merged).appUrl));
 }
 
 /** The local manifest (placeholders filled from `env`) and the live app, ready to compare. */

@@ -1,4 +1,4 @@
-import type { Manifest } from '../manifest.js';
+import type { Manifest } from '../manifest/check.js';
 
 /**
  * The bot scopes the install asks for. A constant, not manifest.yaml read at run time: Workers have

@@ -1,5 +1,5 @@
 import type { FetchFunction } from '@slack/web-api';
-import type { Config } from '../config.js';
+import type { Config } from '../config/settings.js';
 import type { TokenKeys } from '../db/token-crypto.js';
 import { deriveStateSecret } from './state.js';
 

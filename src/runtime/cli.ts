@@ -1,9 +1,9 @@
 import { existsSync } from 'node:fs';
-import { type Config, ConfigError, loadConfig } from '../config.js';
-import { StoreUnavailableError } from '../core/errors.js';
+import { type Config, loadConfig } from '../config/settings.js';
+import { ConfigError, StoreUnavailableError } from '../core/errors.js';
+import { AlreadyRunningError } from '../db/locks.js';
 import { DatabaseLockedError } from '../db/pglite.js';
 import { SocketModeFatalError } from '../socket/connection.js';
-import { AlreadyRunningError } from '../socket/single-instance.js';
 
 /** Errors that are the user's to fix: one line, no stack trace. */
 const USER_ERRORS = [

@@ -1,15 +1,16 @@
 /** AWS Lambda entry (API Gateway v2 or a function URL): `handler`, and `drain` for a schedule. */
 import { handle } from 'hono/aws-lambda';
-import { loadConfig, requireKeys } from '../config.js';
+import { linkApp } from '../app/index.js';
+import { loadConfig, requireKeys } from '../config/settings.js';
 import { openDatabase } from '../db/open.js';
 import { createApp } from '../http/app.js';
-import { createLogger } from '../logger.js';
+import { createLogger } from '../log/logger.js';
 import { oauthSettings } from '../oauth/routes.js';
-import { createPipeline } from '../services.js';
+import { createPipeline } from '../pipeline/build.js';
+import { keepAliveFetch } from '../slack/keep-alive-fetch.js';
 import { refreshDueTokens } from '../slack/tokens.js';
-import { VERSION } from '../version.js';
-import { keepAliveFetch } from './keep-alive-fetch.js';
 import { nodeHmac } from './node-hmac.js';
+import { VERSION } from './version.js';
 
 /** Effects that finish within this long after the ack is ready run before the response; the rest wait for `drain`. */
 export const EFFECT_BUDGET_MS = 2_000;
@@ -24,9 +25,17 @@ const ready = (async () => {
     max: 1,
     migrate: !config.DATABASE_URL.startsWith('postgres'),
   });
-  const pipeline = createPipeline({ config, database, logger, slackFetch: keepAliveFetch() });
+  const app = linkApp(logger);
+  const pipeline = createPipeline({
+    app,
+    settings: app.settings(process.env),
+    config,
+    database,
+    logger,
+    slackFetch: keepAliveFetch(),
+  });
   const oauth = oauthSettings(config, keepAliveFetch());
-  const app = createApp({
+  const http = createApp({
     services: async () => ({
       pipeline: async () => pipeline,
       signingSecret: config.SLACK_SIGNING_SECRET,
@@ -46,7 +55,7 @@ const ready = (async () => {
     logger,
     version: VERSION,
   });
-  return { app, pipeline, lambda: handle(app) };
+  return { pipeline, lambda: handle(http) };
 })();
 // A start-up error is reported by every invocation (it awaits `ready`), not as an unhandled rejection.
 ready.catch(() => {});
@@ -59,5 +68,5 @@ export const handler: ReturnType<typeof handle> = async (event, context) =>
 export async function drain() {
   const { pipeline } = await ready;
   await refreshDueTokens(pipeline.database.db, loadConfig(process.env), keepAliveFetch()); // idle workspaces too
-  return pipeline.executor.drain();
+  return pipeline.drain();
 }

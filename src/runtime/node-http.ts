@@ -1,15 +1,16 @@
 import type { AddressInfo } from 'node:net';
 import { serve } from '@hono/node-server';
-import { type Config, requireKeys } from '../config.js';
-import type { Logger } from '../core/context.js';
-import type { DatabaseHandle } from '../db/database.js';
+import { type Config, requireKeys } from '../config/settings.js';
+import type { SlackApp } from '../core/app.js';
+import type { AppTypes, Logger } from '../core/context.js';
+import type { DatabaseHandle, StoreHandle } from '../db/database.js';
 import { createApp } from '../http/app.js';
 import { oauthSettings } from '../oauth/routes.js';
-import { createPipeline } from '../services.js';
-import { VERSION } from '../version.js';
-import { startDrainLoop } from './drain-loop.js';
-import { keepAliveFetch } from './keep-alive-fetch.js';
+import { createPipeline } from '../pipeline/build.js';
+import { startDrainLoop } from '../pipeline/executor/drain-loop.js';
+import { keepAliveFetch } from '../slack/keep-alive-fetch.js';
 import { nodeHmac } from './node-hmac.js';
+import { VERSION } from './version.js';
 
 export interface RunningServer {
   /** The address and port it listens on. */
@@ -20,7 +21,9 @@ export interface RunningServer {
 }
 
 /** The HTTP mount on Node: effects run in this process right after each response. */
-export async function startHttpServer(options: {
+export async function startHttpServer<T extends AppTypes>(options: {
+  app: SlackApp<T, StoreHandle>;
+  settings: T['settings'];
   config: Config;
   database: DatabaseHandle;
   logger: Logger;
@@ -30,9 +33,8 @@ export async function startHttpServer(options: {
   const config = requireKeys(options.config, ['SLACK_SIGNING_SECRET']);
   const { database, logger } = options;
   const pipeline = createPipeline({
+    ...options,
     config,
-    database,
-    logger,
     slackFetch: options.globalFetch ? undefined : keepAliveFetch(),
   });
   const oauth = oauthSettings(config, options.globalFetch ? undefined : keepAliveFetch());
@@ -46,7 +48,7 @@ export async function startHttpServer(options: {
     logger,
     version: VERSION,
   });
-  const drain = startDrainLoop(pipeline.executor, logger);
+  const drain = startDrainLoop(pipeline, logger);
   const server = serve({ fetch: app.fetch, port: config.PORT, hostname: config.HOST });
   await new Promise<void>((resolve, reject) => {
     server.once('listening', resolve);
@@ -59,7 +61,7 @@ export async function startHttpServer(options: {
     async close() {
       drain.stop();
       await new Promise<void>((resolve) => server.close(() => resolve()));
-      await pipeline.executor.idle();
+      await pipeline.idle();
       await database.close();
     },
   };

@@ -1,8 +1,9 @@
 /** `npm run dev:http`: the HTTP mount on Node (@hono/node-server). */
-import { requireKeys } from '../config.js';
+import { linkApp } from '../app/index.js';
+import { requireKeys } from '../config/settings.js';
 import { openDatabase } from '../db/open.js';
 import { checkSchemaVersion } from '../db/schema-version.js';
-import { createLogger } from '../logger.js';
+import { createLogger } from '../log/logger.js';
 import { nodeConfig, runMain } from './cli.js';
 import { startHttpServer } from './node-http.js';
 
@@ -13,7 +14,9 @@ runMain(async () => {
     migrate: !config.DATABASE_URL?.startsWith('postgres'),
   });
   await checkSchemaVersion(database, logger); // an unmigrated PostgreSQL stops here, in one line
-  const server = await startHttpServer({ config, database, logger });
+  const app = linkApp(logger);
+  const settings = app.settings(process.env);
+  const server = await startHttpServer({ app, settings, config, database, logger });
   const stop = async (signal: string) => {
     logger.info(`${signal}: finishing running effects`);
     await server.close();

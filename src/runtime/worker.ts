@@ -1,16 +1,16 @@
 /** Cloudflare Workers entry: effects run through `waitUntil`, and a Cron Trigger drains leftovers. */
 import type { ExecutionContext } from 'hono';
-import { loadConfig, requireKeys } from '../config.js';
+import { linkApp } from '../app/index.js';
+import { loadConfig, requireKeys } from '../config/settings.js';
 import { type DatabaseHandle, parseDatabaseUrl } from '../db/database.js';
 import { openPostgres } from '../db/postgres.js';
-import type { Pipeline } from '../dispatch.js';
 import { createApp } from '../http/app.js';
-import { createLogger } from '../logger.js';
+import { createLogger } from '../log/logger.js';
 import { oauthSettings } from '../oauth/routes.js';
-import { createPipeline } from '../services.js';
+import { createPipeline, type Pipeline } from '../pipeline/build.js';
 import { workerdFetch } from '../slack/client.js';
 import { refreshDueTokens } from '../slack/tokens.js';
-import { VERSION } from '../version.js';
+import { VERSION } from './version.js';
 
 /** Worker bindings: the settings of .env.example as vars and secrets, and an optional Hyperdrive. */
 export interface WorkerEnv {
@@ -40,13 +40,15 @@ async function openFor(env: WorkerEnv, databaseUrl: string | undefined): Promise
 function scope(env: WorkerEnv) {
   const config = requireKeys(loadConfig(env), ['SLACK_SIGNING_SECRET']);
   const logger = createLogger(config.LOG_LEVEL);
+  const app = linkApp(logger);
+  const settings = app.settings(env);
   // Opened on first use (url_verification and refused requests need no database), once per request.
   let database: Promise<DatabaseHandle> | null = null;
   let pipeline: Promise<Pipeline> | null = null;
   const open = () => {
     database ??= openFor(env, config.DATABASE_URL);
     pipeline ??= database.then((db) =>
-      createPipeline({ config, database: db, logger, slackFetch: workerdFetch, executor: { logger } }),
+      createPipeline({ app, settings, config, database: db, logger, slackFetch: workerdFetch }),
     );
     return pipeline;
   };
@@ -82,7 +84,7 @@ export default {
     ctx.waitUntil(
       (async () => {
         try {
-          const report = await (await s.pipeline()).executor.drain();
+          const report = await (await s.pipeline()).drain();
           s.logger.info('drain', { ...report });
           await refreshDueTokens((await s.pipeline()).database.db, s.config, workerdFetch); // idle workspaces too
         } finally {

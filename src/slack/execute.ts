@@ -1,8 +1,9 @@
 import { WebAPIPlatformError, WebAPIRateLimitedError } from '@slack/web-api';
-import type { StoredEffect } from '../core/action.js';
+import type { ApiCall, Respond, RespondBody } from '../core/action.js';
 import { EffectError } from '../core/errors.js';
+import type { Workspace } from '../db/installations.js';
 import type { SlackClients } from './client.js';
-import type { BotTokenSource, Workspace } from './tokens.js';
+import type { BotTokenSource } from './tokens.js';
 
 /** Rate limits up to this long are waited out in place; longer ones go back to the outbox with their delay. */
 const MAX_INLINE_WAIT_MS = 3_000;
@@ -16,7 +17,7 @@ const TRANSIENT = new Set([
   'request_timeout',
 ]);
 
-type SlackEffect = Extract<StoredEffect, { type: 'api' | 'respond' }>;
+type SlackEffect = ApiCall | Respond;
 
 export interface SlackRunnerOptions {
   clients: SlackClients;
@@ -44,10 +45,12 @@ export function slackRunner(options: SlackRunnerOptions) {
         },
       );
     }
-    await options.clients.for(token).apiCall(effect.method, effect.args);
+    // apiCall takes a plain record; `api()` typed the arguments when the handler built them.
+    const args: Record<string, unknown> = { ...effect.args };
+    await options.clients.for(token).apiCall(effect.method, args);
   }
 
-  async function respond(url: string, body: Record<string, unknown>): Promise<void> {
+  async function respond(url: string, body: RespondBody): Promise<void> {
     const response = await post(url, {
       method: 'POST',
       headers: { 'content-type': 'application/json' },

@@ -1,14 +1,14 @@
 import { type FetchFunction, WebClient } from '@slack/web-api';
 import * as z from 'zod';
-import type { Config } from '../config.js';
+import type { Config } from '../config/settings.js';
 import type { Database } from '../db/database.js';
-import { type BotToken, findBotToken, installationsDue, refreshBotToken } from '../db/installations.js';
-
-/** Who an effect acts for. */
-export interface Workspace {
-  teamId: string | null;
-  enterpriseId: string | null;
-}
+import {
+  type BotToken,
+  findBotToken,
+  installationsDue,
+  refreshBotToken,
+  type Workspace,
+} from '../db/installations.js';
 
 /** Finds the bot token for a workspace; `clear()` forgets what it remembered (after an uninstall). */
 export type BotTokenSource = ((workspace: Workspace) => Promise<string | null>) & {

@@ -1,9 +1,9 @@
 import { describe, expect, it, vi } from 'vitest';
+import { testContext } from '../../src/app/testing.js';
 import { ack, api } from '../../src/core/action.js';
 import type { Logger } from '../../src/core/context.js';
 import { Router } from '../../src/core/router.js';
 import { fixtureEvent } from '../helpers/events.js';
-import { testContext } from '../helpers/lookups.js';
 
 const event = fixtureEvent;
 type LogFn = (message: string, fields?: Record<string, unknown>) => void;

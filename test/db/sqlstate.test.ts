@@ -4,11 +4,11 @@ import { sql } from 'drizzle-orm';
 import { DrizzleQueryError } from 'drizzle-orm/errors';
 import postgres from 'postgres';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { DbLookups } from '../../src/app/store/lookups.js';
 import { api, type Effect } from '../../src/core/action.js';
 import { StoreUnavailableError } from '../../src/core/errors.js';
 import { DeliveryRecorder, recordDelivery } from '../../src/db/record.js';
 import { classifyDatabaseError, sqlState, storableJson, storableText } from '../../src/db/sqlstate.js';
-import { DbLookups } from '../../src/db/store.js';
 import { type TestDatabase, testDatabases } from '../helpers/databases.js';
 import { fixtureEvent } from '../helpers/events.js';
 
@@ -81,7 +81,7 @@ describe.each(testDatabases())('classifyDatabaseError on %s', (_driver, open) =>
     const effects = [post('echo a\u0000b and c\ud800')];
     const result = await recordDelivery(db.raw, event, effects, new Date(), { lease: true });
     expect(result).toMatchObject({ status: 'recorded', effects: 1 });
-    expect(result.status === 'recorded' && result.claimed.map((c) => c.action)).toEqual(effects);
+    expect(result.status === 'recorded' && result.claimed.map((c) => c.effect)).toEqual(effects);
     const stored = await db.raw(
       `select d.dedup_key, o.action->'args'->>'text' as text
        from deliveries d join outbox o on o.delivery_id = d.id where d.dedup_key like '%:nul'`,

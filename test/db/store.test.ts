@@ -1,12 +1,18 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import type { Effect, StoredEffect } from '../../src/core/action.js';
+import { applyWrite } from '../../src/app/store/apply.js';
+import { DbLookups } from '../../src/app/store/lookups.js';
+import { channelLinks, organizations } from '../../src/app/store/schema.js';
+import type { LinkApp } from '../../src/app/types.js';
+import { WriteSchema } from '../../src/app/writes.js';
+import type { Effect as AnyEffect } from '../../src/core/action.js';
 import { api } from '../../src/core/action.js';
 import { EffectError, StoreUnavailableError } from '../../src/core/errors.js';
+import { storedEffectSchema } from '../../src/core/stored-effect.js';
+import { deleteInstallation } from '../../src/db/installations.js';
 import { claimEffects, countEffects, LEASE_MS } from '../../src/db/outbox.js';
 import { DeliveryRecorder, recordDelivery } from '../../src/db/record.js';
-import { channelLinks, deliveries, installations, organizations, outbox } from '../../src/db/schema.js';
-import { applyStoreWrite, DbLookups } from '../../src/db/store.js';
-import { type EffectRunner, Executor } from '../../src/executor.js';
+import { deliveries, installations, outbox } from '../../src/db/schema.js';
+import { type EffectRunner, Executor } from '../../src/pipeline/executor/executor.js';
 import { type TestDatabase, testDatabases } from '../helpers/databases.js';
 import { fixtureEvent } from '../helpers/events.js';
 import { quiet } from '../helpers/http-stack.js';
@@ -23,15 +29,22 @@ function clock(start = '2026-11-25T12:00:00Z') {
 }
 
 /** A runner that records what it ran, and can be told to fail. */
-function recorder(fail?: (effect: StoredEffect, attempt: number) => Error | undefined) {
+function recorder(fail?: (effect: Effect, attempt: number) => Error | undefined) {
   const ran: string[] = [];
-  const runner: EffectRunner = async (effect, target) => {
+  const runner: EffectRunner<Effect> = async (effect, target) => {
     const error = fail?.(effect, target.attempt);
     if (error) throw error;
-    ran.push(effect.type === 'api' ? `${effect.method}:${String(effect.args.text)}` : effect.type);
+    ran.push(
+      effect.type === 'api'
+        ? `${effect.method}:${'text' in effect.args ? String(effect.args.text) : ''}`
+        : effect.type,
+    );
   };
   return { ran, runner };
 }
+
+type Effect = AnyEffect<LinkApp['write']>;
+const schema = storedEffectSchema(WriteSchema);
 
 const effects = (n: number): Effect[] =>
   Array.from({ length: n }, (_, i) => api('chat.postMessage', { channel: 'C0CHAN001', text: `effect ${i}` }));
@@ -111,7 +124,7 @@ describe.each(testDatabases())('storage on %s', (_name, open) => {
       await recordDelivery(database.raw, fixtureEvent('event_app_mention'), effects(2), t.now());
       await recordDelivery(database.raw, fixtureEvent('event_link_shared'), effects(1), t.now());
       const { ran, runner } = recorder();
-      const executor = new Executor(database.db, runner, { now: t.now, logger: quiet });
+      const executor = new Executor(database.db, runner, schema, { now: t.now, logger: quiet });
       expect(await executor.drain()).toEqual({ done: 3, retried: 0, failed: 0, pruned: 0 });
       expect(await executor.drain()).toEqual({ done: 0, retried: 0, failed: 0, pruned: 0 });
       expect(ran).toEqual([
@@ -128,14 +141,14 @@ describe.each(testDatabases())('storage on %s', (_name, open) => {
         await recordDelivery(database.raw, event, effects(3), new Date(Date.now() - 1000));
       }
       const { ran, runner } = recorder();
-      const slowRunner: EffectRunner = async (effect, target) => {
+      const slowRunner: EffectRunner<Effect> = async (effect, target) => {
         await new Promise((resolve) => setTimeout(resolve, 1));
         await runner(effect, target);
       };
       const other = database.another ? (await database.another()).db : database.db;
       const [a, b] = await Promise.all([
-        new Executor(database.db, slowRunner, { logger: quiet, batch: 7 }).drain(),
-        new Executor(other, slowRunner, { logger: quiet, batch: 7 }).drain(),
+        new Executor(database.db, slowRunner, schema, { logger: quiet, batch: 7 }).drain(),
+        new Executor(other, slowRunner, schema, { logger: quiet, batch: 7 }).drain(),
       ]);
       expect(a.done + b.done).toBe(120);
       expect(ran).toHaveLength(120);
@@ -156,9 +169,10 @@ describe.each(testDatabases())('storage on %s', (_name, open) => {
       );
       if (mine.status !== 'recorded') throw new Error('expected a new delivery');
       const { runner } = recorder();
-      const outcomes = await new Executor(database.db, runner, { now: t.now, logger: quiet }).runClaimed(
-        mine.claimed,
-      );
+      const outcomes = await new Executor(database.db, runner, schema, {
+        now: t.now,
+        logger: quiet,
+      }).runClaimed(mine.claimed);
       expect(outcomes.map((o) => [o.effect, o.status])).toEqual([
         ['chat.postMessage', 'done'],
         ['chat.postMessage', 'done'],
@@ -169,12 +183,12 @@ describe.each(testDatabases())('storage on %s', (_name, open) => {
     it('runs at most `concurrency` deliveries at once, and every one of them', async () => {
       let now = 0;
       let most = 0;
-      const runner: EffectRunner = async () => {
+      const runner: EffectRunner<Effect> = async () => {
         most = Math.max(most, ++now);
         await new Promise((r) => setTimeout(r, 5));
         now--;
       };
-      const executor = new Executor(database.db, runner, { logger: quiet, concurrency: 2 });
+      const executor = new Executor(database.db, runner, schema, { logger: quiet, concurrency: 2 });
       const recorded = await Promise.all(
         Array.from({ length: 6 }, (_, i) =>
           recordDelivery(
@@ -200,7 +214,7 @@ describe.each(testDatabases())('storage on %s', (_name, open) => {
       await recordDelivery(database.raw, fixtureEvent('event_app_mention'), effects(1), t.now());
       expect(await claimEffects(database.db, { now: t.now(), limit: 10 })).toHaveLength(1); // and then the process died
       const { ran, runner } = recorder();
-      const executor = new Executor(database.db, runner, { now: t.now, logger: quiet });
+      const executor = new Executor(database.db, runner, schema, { now: t.now, logger: quiet });
       expect((await executor.drain()).done).toBe(0);
       t.advance(LEASE_MS + 1);
       expect((await executor.drain()).done).toBe(1);
@@ -217,7 +231,7 @@ describe.each(testDatabases())('storage on %s', (_name, open) => {
         attempts.push(attempt);
         return new Error(`slack said no (${attempt})`);
       });
-      const executor = new Executor(database.db, runner, {
+      const executor = new Executor(database.db, runner, schema, {
         now: t.now,
         logger: quiet,
         maxAttempts: 3,
@@ -240,11 +254,15 @@ describe.each(testDatabases())('storage on %s', (_name, open) => {
       const t = clock();
       await recordDelivery(database.raw, fixtureEvent('event_app_mention'), effects(2), t.now());
       const { runner } = recorder((effect) =>
-        effect.type === 'api' && effect.args.text === 'effect 0'
+        effect.type === 'api' && 'text' in effect.args && effect.args.text === 'effect 0'
           ? new EffectError('channel_not_found', { retryable: false })
           : new EffectError('ratelimited', { retryable: true, retryAfterMs: 30_000 }),
       );
-      const executor = new Executor(database.db, runner, { now: t.now, logger: quiet, baseDelayMs: 1000 });
+      const executor = new Executor(database.db, runner, schema, {
+        now: t.now,
+        logger: quiet,
+        baseDelayMs: 1000,
+      });
       expect(await executor.drain()).toMatchObject({ failed: 1, retried: 1 });
       t.advance(29_000);
       expect((await executor.drain()).retried).toBe(0);
@@ -257,7 +275,9 @@ describe.each(testDatabases())('storage on %s', (_name, open) => {
       await recordDelivery(database.raw, fixtureEvent('event_app_mention'), effects(1), t.now());
       await database.db.update(outbox).set({ action: { type: 'teleport' } });
       const { runner } = recorder();
-      expect((await new Executor(database.db, runner, { now: t.now, logger: quiet }).drain()).failed).toBe(1);
+      expect(
+        (await new Executor(database.db, runner, schema, { now: t.now, logger: quiet }).drain()).failed,
+      ).toBe(1);
     });
   });
 
@@ -266,7 +286,7 @@ describe.each(testDatabases())('storage on %s', (_name, open) => {
     const old = { ...fixtureEvent('event_app_mention'), deliveryId: 'old-done' };
     await recordDelivery(database.raw, old, effects(1), t.now());
     const { runner } = recorder();
-    const executor = new Executor(database.db, runner, {
+    const executor = new Executor(database.db, runner, schema, {
       now: t.now,
       logger: quiet,
       retentionMs: 7 * 86_400_000,
@@ -288,19 +308,19 @@ describe.each(testDatabases())('storage on %s', (_name, open) => {
     it('links, finds, lists and unlinks channels', async () => {
       const lookups = new DbLookups(database);
       const link = { type: 'store', teamId: 'T1', linkedBy: 'U1' } as const;
-      await applyStoreWrite(database.db, {
+      await applyWrite(database, {
         ...link,
         op: 'link_channel',
         channelId: 'C1',
         organizationSlug: 'acme',
       });
-      await applyStoreWrite(database.db, {
+      await applyWrite(database, {
         ...link,
         op: 'link_channel',
         channelId: 'C2',
         organizationSlug: 'acme',
       });
-      await applyStoreWrite(database.db, {
+      await applyWrite(database, {
         ...link,
         op: 'link_channel',
         channelId: 'C2',
@@ -315,7 +335,7 @@ describe.each(testDatabases())('storage on %s', (_name, open) => {
         ['C1', 'acme'],
         ['C2', 'globex'],
       ]);
-      await applyStoreWrite(database.db, {
+      await applyWrite(database, {
         type: 'store',
         op: 'unlink_channel',
         teamId: 'T1',
@@ -327,13 +347,13 @@ describe.each(testDatabases())('storage on %s', (_name, open) => {
     it('answers look-ups asked together in one go, each with its own answer', async () => {
       const lookups = new DbLookups(database);
       const link = { type: 'store', linkedBy: 'U1', op: 'link_channel' } as const;
-      await applyStoreWrite(database.db, {
+      await applyWrite(database, {
         ...link,
         teamId: 'T1',
         channelId: 'C1',
         organizationSlug: 'acme',
       });
-      await applyStoreWrite(database.db, {
+      await applyWrite(database, {
         ...link,
         teamId: 'T2',
         channelId: 'C1',
@@ -366,7 +386,7 @@ describe.each(testDatabases())('storage on %s', (_name, open) => {
         organizationSlug: 'gone',
         linkedBy: 'U1',
       } as const;
-      await expect(applyStoreWrite(database.db, write)).rejects.toThrow('organization gone no longer exists');
+      await expect(applyWrite(database, write)).rejects.toThrow('organization gone no longer exists');
     });
 
     it('searches organizations by slug or name, treating % and _ literally', async () => {
@@ -384,15 +404,11 @@ describe.each(testDatabases())('storage on %s', (_name, open) => {
         { teamId: 'T2', botToken: 'enc:2' },
         { enterpriseId: 'E1', isEnterpriseInstall: true, botToken: 'enc:3' },
       ]);
-      await applyStoreWrite(database.db, {
-        type: 'store',
-        op: 'delete_installation',
+      await deleteInstallation(database.db, {
         teamId: 'T1',
         enterpriseId: null,
       });
-      await applyStoreWrite(database.db, {
-        type: 'store',
-        op: 'delete_installation',
+      await deleteInstallation(database.db, {
         teamId: null,
         enterpriseId: 'E1',
       });

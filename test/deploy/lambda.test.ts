@@ -7,10 +7,10 @@ import { join } from 'node:path';
 import type { LambdaEvent } from 'hono/aws-lambda';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openDatabase } from '../../src/db/open.js';
-import { FakeSlack } from '../helpers/fake-slack.js';
+import { FakeSlack } from '../../src/testing/fake-slack.js';
+import { SIGNING_SECRET, slackHeaders } from '../../src/testing/signing.js';
 import { fixture, httpForm } from '../helpers/fixtures.js';
 import { BOT_TOKEN } from '../helpers/http-stack.js';
-import { SIGNING_SECRET, slackHeaders } from '../helpers/signing.js';
 import { emptyPostgres, run, runTsx, SLOW_MS, STACK_FRAME, tempDir } from './support.js';
 
 let bundle = '';

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
+import { ACME, MemoryLookups, testContext } from '../../src/app/testing.js';
 import { routeFixture } from '../helpers/events.js';
-import { ACME, MemoryLookups, testContext } from '../helpers/lookups.js';
 
 const linked = () =>
   testContext(new MemoryLookups([ACME], [{ teamId: 'T0001ACME', channelId: 'C0CHAN001', slug: 'acme' }]));

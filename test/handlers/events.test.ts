@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { notLinkedBlocks } from '../../src/handlers/blocks.js';
-import { slugFromUrl } from '../../src/handlers/event-link-shared.js';
+import { notLinkedBlocks } from '../../src/app/blocks.js';
+import { slugFromUrl } from '../../src/app/handlers/event-link-shared.js';
+import { ACME, GLOBEX, MemoryLookups, testContext } from '../../src/app/testing.js';
 import { routeFixture } from '../helpers/events.js';
-import { ACME, GLOBEX, MemoryLookups, testContext } from '../helpers/lookups.js';
 
 const linked = () =>
   testContext(
@@ -153,7 +153,7 @@ describe('app_home_opened', () => {
 });
 
 describe('app_uninstalled and tokens_revoked', () => {
-  const forget = [{ type: 'store', op: 'delete_installation', teamId: 'T0001ACME', enterpriseId: null }];
+  const forget = [{ type: 'uninstall', teamId: 'T0001ACME', enterpriseId: null }];
   it('deletes the installation when the app is uninstalled', async () => {
     expect((await routeFixture('event_app_uninstalled')).effects).toEqual(forget);
   });

@@ -1,9 +1,9 @@
 import { describe, expect, it } from 'vitest';
+import { linkModal } from '../../src/app/blocks.js';
+import { createRoutes } from '../../src/app/routes.js';
+import { testContext } from '../../src/app/testing.js';
 import type { NormalizedEvent } from '../../src/core/event.js';
-import { linkModal } from '../../src/handlers/blocks.js';
-import { createAppRouter } from '../../src/handlers/index.js';
 import { fixtureEvent, routeFixture } from '../helpers/events.js';
-import { testContext } from '../helpers/lookups.js';
 
 /** The view_submission fixture with other view metadata or state. */
 function submission(view: Record<string, unknown>): NormalizedEvent {
@@ -71,15 +71,12 @@ describe('the link modal', () => {
   });
 
   it('asks for a pick when nothing was selected', async () => {
-    const routed = await createAppRouter().dispatch(submission({ state: { values: {} } }), testContext());
+    const routed = await createRoutes().dispatch(submission({ state: { values: {} } }), testContext());
     expect(routed.ack).toEqual({ response_action: 'errors', errors: { org: 'Pick an organization.' } });
   });
 
   it('refuses a form whose metadata is not ours', async () => {
-    const routed = await createAppRouter().dispatch(
-      submission({ private_metadata: 'garbage' }),
-      testContext(),
-    );
+    const routed = await createRoutes().dispatch(submission({ private_metadata: 'garbage' }), testContext());
     expect(routed.ack).toEqual({
       response_action: 'errors',
       errors: { org: 'This form is out of date: close it and use the button again.' },

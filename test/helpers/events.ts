@@ -1,18 +1,15 @@
+import { createRoutes } from '../../src/app/routes.js';
+import { testContext } from '../../src/app/testing.js';
 import type { NormalizedEvent } from '../../src/core/event.js';
-import { normalizeHttp } from '../../src/core/normalize.js';
-import { createAppRouter } from '../../src/handlers/index.js';
-import { fixture, httpForm } from './fixtures.js';
-import { testContext } from './lookups.js';
+import { eventOf, runHandler } from '../../src/testing/run-handler.js';
+import { fixture } from './fixtures.js';
 
 /** The normalized event of a fixture (HTTP form). */
 export function fixtureEvent(name: string): NormalizedEvent {
-  const result = normalizeHttp(httpForm(fixture(name)));
-  if (!result.ok) throw result.error;
-  if (result.value.type !== 'event') throw new Error(`fixture ${name} is not an event`);
-  return result.value.event;
+  return eventOf(fixture(name));
 }
 
 /** Routes a fixture through the reference app's router. */
 export function routeFixture(name: string, ctx = testContext()) {
-  return createAppRouter().dispatch(fixtureEvent(name), ctx);
+  return runHandler(createRoutes(), fixture(name), ctx);
 }

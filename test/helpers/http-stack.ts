@@ -1,12 +1,13 @@
-import { loadConfig } from '../../src/config.js';
+import { linkApp } from '../../src/app/index.js';
+import { organizations } from '../../src/app/store/schema.js';
+import { loadConfig } from '../../src/config/settings.js';
 import type { DatabaseHandle } from '../../src/db/database.js';
 import { migrate, openDatabase } from '../../src/db/open.js';
-import { organizations } from '../../src/db/schema.js';
 import { createApp } from '../../src/http/app.js';
-import { createPipeline } from '../../src/services.js';
-import type { FakeSlack } from './fake-slack.js';
+import { createPipeline } from '../../src/pipeline/build.js';
+import type { FakeSlack } from '../../src/testing/fake-slack.js';
+import { SIGNING_SECRET, slackHeaders } from '../../src/testing/signing.js';
 import { type Fixture, httpForm } from './fixtures.js';
-import { SIGNING_SECRET, slackHeaders } from './signing.js';
 
 export const BOT_TOKEN = 'xoxb-test-bot-token';
 export const quiet = { debug() {}, info() {}, warn() {}, error() {} };
@@ -22,9 +23,10 @@ export async function httpStack(fake: FakeSlack, options: { database?: DatabaseH
     SLACK_SIGNING_SECRET: SIGNING_SECRET,
     SLACK_BOT_TOKEN: BOT_TOKEN,
     SLACK_API_URL: fake.apiUrl,
-    APP_URL: 'https://app.example.com',
   });
-  const pipeline = createPipeline({ config, database, logger: quiet, executor: { logger: quiet } });
+  const slackApp = linkApp(quiet);
+  const settings = slackApp.settings({ APP_URL: 'https://app.example.com' });
+  const pipeline = createPipeline({ app: slackApp, settings, config, database, logger: quiet });
   const deferred: Promise<unknown>[] = [];
   const app = createApp({
     services: async () => ({ pipeline: async () => pipeline, signingSecret: SIGNING_SECRET }),
@@ -40,7 +42,7 @@ export async function httpStack(fake: FakeSlack, options: { database?: DatabaseH
     pipeline,
     settled: async () => {
       await Promise.all(deferred);
-      await pipeline.executor.idle();
+      await pipeline.idle();
     },
     /** POSTs a fixture in its HTTP form, signed. */
     async deliver(fixture: Fixture, headers: Record<string, string> = {}) {

@@ -1,9 +1,10 @@
-import { loadConfig } from '../../src/config.js';
+import { linkApp } from '../../src/app/index.js';
+import { organizations } from '../../src/app/store/schema.js';
+import { loadConfig } from '../../src/config/settings.js';
 import type { DatabaseHandle } from '../../src/db/database.js';
 import { migrate, openDatabase } from '../../src/db/open.js';
-import { organizations } from '../../src/db/schema.js';
-import { startSocketShim } from '../../src/socket/shim.js';
-import type { FakeSlack } from './fake-slack.js';
+import { startSocketShim } from '../../src/runtime/socket-shim.js';
+import type { FakeSlack } from '../../src/testing/fake-slack.js';
 import { BOT_TOKEN, quiet } from './http-stack.js';
 
 export const APP_TOKEN = 'xapp-1-A0APP0001-1234-fake';
@@ -24,7 +25,10 @@ export async function socketStack(
     SLACK_BOT_TOKEN: BOT_TOKEN,
     SLACK_API_URL: fake.apiUrl,
   });
+  const app = linkApp(quiet);
   const shim = await startSocketShim({
+    app,
+    settings: app.settings({}),
     config,
     database,
     logger: options.logger ?? quiet,

@@ -1,10 +1,10 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { channelLinks } from '../../src/app/store/schema.js';
 import { openDatabase } from '../../src/db/open.js';
-import { channelLinks } from '../../src/db/schema.js';
-import { FakeSlack } from '../helpers/fake-slack.js';
+import { FakeSlack } from '../../src/testing/fake-slack.js';
+import { slackHeaders } from '../../src/testing/signing.js';
 import { fixture, httpForm } from '../helpers/fixtures.js';
 import { BOT_TOKEN, httpStack } from '../helpers/http-stack.js';
-import { slackHeaders } from '../helpers/signing.js';
 
 const fake = new FakeSlack();
 let stack: Awaited<ReturnType<typeof httpStack>>;

@@ -1,17 +1,18 @@
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { loadConfig } from '../../src/config.js';
+import { linkApp } from '../../src/app/index.js';
+import { organizations } from '../../src/app/store/schema.js';
+import { loadConfig } from '../../src/config/settings.js';
 import type { Logger } from '../../src/core/context.js';
 import type { DatabaseHandle } from '../../src/db/database.js';
 import { migrate, openDatabase } from '../../src/db/open.js';
-import { organizations } from '../../src/db/schema.js';
 import { createApp } from '../../src/http/app.js';
-import { createPipeline } from '../../src/services.js';
-import { FakeSlack } from '../helpers/fake-slack.js';
+import { createPipeline } from '../../src/pipeline/build.js';
+import { FakeSlack } from '../../src/testing/fake-slack.js';
+import { SIGNING_SECRET, slackHeaders } from '../../src/testing/signing.js';
 import { type Fixture, fixture, fixtureNames, httpForm } from '../helpers/fixtures.js';
 import { quiet } from '../helpers/http-stack.js';
 import { FC_SEED, freshFixture, type MutatedCase, mutatedFixture } from '../helpers/mutate.js';
-import { SIGNING_SECRET, slackHeaders } from '../helpers/signing.js';
 
 /** Cases per kind of delivery; `FC_RUNS` raises it for a longer hunt. */
 const RUNS = process.env.FC_RUNS ? Number(process.env.FC_RUNS) : 200;
@@ -52,11 +53,13 @@ beforeAll(async () => {
         ? real.raw('select $1::text::jsonb', ['"\\u0000"'])
         : real.raw(query, params),
   };
+  const slackApp = linkApp(logger);
   const pipeline = createPipeline({
+    app: slackApp,
+    settings: slackApp.settings({}),
     config,
     database: refusing,
-    logger: quiet,
-    executor: { logger: quiet },
+    logger,
   });
   app = createApp({
     services: async () => ({ pipeline: async () => pipeline, signingSecret: SIGNING_SECRET }),

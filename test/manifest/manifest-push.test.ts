@@ -1,6 +1,6 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { main } from '../../dev/manifest-push.js';
-import { FakeSlack } from '../helpers/fake-slack.js';
+import { FakeSlack } from '../../src/testing/fake-slack.js';
 import { APP_ID, CONFIG_TOKEN, commandEnv, edited, laptopManifest, workspace } from './setup.js';
 
 const fake = new FakeSlack();

@@ -3,8 +3,8 @@ import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from
 import { installations, oauthStates } from '../../src/db/schema.js';
 import { decryptToken } from '../../src/db/token-crypto.js';
 import { deriveStateSecret, issueState } from '../../src/oauth/state.js';
+import { FakeSlack } from '../../src/testing/fake-slack.js';
 import { type TestDatabase, testDatabases } from '../helpers/databases.js';
-import { FakeSlack } from '../helpers/fake-slack.js';
 import {
   CLIENT_ID,
   CLIENT_SECRET,

@@ -1,12 +1,13 @@
-import { loadConfig } from '../../src/config.js';
+import { linkApp } from '../../src/app/index.js';
+import { loadConfig } from '../../src/config/settings.js';
 import type { DatabaseHandle } from '../../src/db/database.js';
 import { createApp } from '../../src/http/app.js';
-import { createLogger } from '../../src/logger.js';
+import { createLogger } from '../../src/log/logger.js';
 import { oauthSettings } from '../../src/oauth/routes.js';
-import { createPipeline } from '../../src/services.js';
-import type { FakeCall, FakeSlack } from '../helpers/fake-slack.js';
+import { createPipeline } from '../../src/pipeline/build.js';
+import type { FakeCall, FakeSlack } from '../../src/testing/fake-slack.js';
+import { SIGNING_SECRET, slackHeaders } from '../../src/testing/signing.js';
 import { type Fixture, fixture, httpForm } from '../helpers/fixtures.js';
-import { SIGNING_SECRET, slackHeaders } from '../helpers/signing.js';
 
 export const KEY = Buffer.alloc(32, 7).toString('base64');
 export const OLD_KEY = Buffer.alloc(32, 3).toString('base64');
@@ -48,7 +49,14 @@ export async function oauthStack(
     ...settings,
   });
   const logger = createLogger('debug', (line) => logLines.push(line));
-  const pipeline = createPipeline({ config, database, logger, executor: { logger } });
+  const slackApp = linkApp(logger);
+  const pipeline = createPipeline({
+    app: slackApp,
+    settings: slackApp.settings({}),
+    config,
+    database,
+    logger,
+  });
   const deferred: Promise<unknown>[] = [];
   const app = createApp({
     services: async () => ({
@@ -67,7 +75,7 @@ export async function oauthStack(
     pipeline,
     settled: async () => {
       await Promise.all(deferred);
-      await pipeline.executor.idle();
+      await pipeline.idle();
     },
     /** POSTs a fixture in its HTTP form, signed. */
     async deliver(f: Fixture) {

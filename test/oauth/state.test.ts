@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { loadConfig } from '../../src/config.js';
+import { loadConfig } from '../../src/config/settings.js';
+import { ManifestSchema } from '../../src/manifest/check.js';
 import { loadManifest, placeholderValues } from '../../src/manifest/placeholders.js';
-import { ManifestSchema } from '../../src/manifest.js';
 import { BOT_SCOPES, checkInstallScopes } from '../../src/oauth/scopes.js';
 import { deriveStateSecret, issueState, readState, STATE_TTL_MS } from '../../src/oauth/state.js';
 import { KEY } from './stack.js';

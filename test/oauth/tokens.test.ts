@@ -1,12 +1,12 @@
 import { eq } from 'drizzle-orm';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { loadConfig } from '../../src/config.js';
+import { loadConfig } from '../../src/config/settings.js';
 import type { DatabaseHandle } from '../../src/db/database.js';
 import { installations, outbox } from '../../src/db/schema.js';
 import { decryptToken } from '../../src/db/token-crypto.js';
 import { refreshDueTokens } from '../../src/slack/tokens.js';
+import { FakeSlack } from '../../src/testing/fake-slack.js';
 import { type TestDatabase, testDatabases } from '../helpers/databases.js';
-import { FakeSlack } from '../helpers/fake-slack.js';
 import { fixture } from '../helpers/fixtures.js';
 import {
   CLIENT_ID,

@@ -1,9 +1,9 @@
 import type { LambdaContext, LambdaEvent } from 'hono/aws-lambda';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { FakeSlack } from '../helpers/fake-slack.js';
+import { FakeSlack } from '../../src/testing/fake-slack.js';
+import { SIGNING_SECRET, slackHeaders } from '../../src/testing/signing.js';
 import { fixture, httpForm } from '../helpers/fixtures.js';
 import { BOT_TOKEN } from '../helpers/http-stack.js';
-import { SIGNING_SECRET, slackHeaders } from '../helpers/signing.js';
 
 const fake = new FakeSlack();
 let lambda: typeof import('../../src/runtime/lambda.js');

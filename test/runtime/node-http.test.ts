@@ -1,13 +1,14 @@
 import http from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { loadConfig } from '../../src/config.js';
+import { linkApp } from '../../src/app/index.js';
+import { loadConfig } from '../../src/config/settings.js';
 import { migrate, openDatabase } from '../../src/db/open.js';
 import { MAX_BODY_BYTES } from '../../src/http/app.js';
 import { type RunningServer, startHttpServer } from '../../src/runtime/node-http.js';
-import { FakeSlack } from '../helpers/fake-slack.js';
+import { FakeSlack } from '../../src/testing/fake-slack.js';
+import { SIGNING_SECRET, slackHeaders } from '../../src/testing/signing.js';
 import { fixture, httpForm } from '../helpers/fixtures.js';
 import { BOT_TOKEN, quiet } from '../helpers/http-stack.js';
-import { SIGNING_SECRET, slackHeaders } from '../helpers/signing.js';
 
 // The app through a real socket: the body is read straight from node:http (Content-Length) or
 // streamed (chunked), and the signature is checked with Node's HMAC.
@@ -25,7 +26,7 @@ beforeAll(async () => {
     SLACK_API_URL: fake.apiUrl,
     PORT: String(4100 + (process.pid % 200)),
   });
-  server = await startHttpServer({ config, database, logger: quiet });
+  server = await startHttpServer({ app, settings: app.settings({}), config, database, logger: quiet });
   url = `http://127.0.0.1:${server.port}/slack/events`;
 });
 afterAll(async () => {
@@ -55,6 +56,8 @@ function post(body: string, headers: Record<string, string>, chunked = false) {
     }
   });
 }
+
+const app = linkApp();
 
 describe('the Node server', () => {
   it('acks a signed mention sent with Content-Length, and runs its effect', async () => {
@@ -90,7 +93,13 @@ describe('the Node server', () => {
       PORT: String(4300 + (process.pid % 200)),
       HOST: '0.0.0.0',
     });
-    const everywhere = await startHttpServer({ config, database, logger: quiet });
+    const everywhere = await startHttpServer({
+      app,
+      settings: app.settings({}),
+      config,
+      database,
+      logger: quiet,
+    });
     try {
       expect(everywhere.host).toBe('0.0.0.0');
       const res = await fetch(`http://127.0.0.1:${everywhere.port}/healthz`);

@@ -2,10 +2,10 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { FakeSlack } from '../helpers/fake-slack.js';
+import { FakeSlack } from '../../src/testing/fake-slack.js';
+import { SIGNING_SECRET, slackHeaders } from '../../src/testing/signing.js';
 import { fixture, httpForm } from '../helpers/fixtures.js';
 import { BOT_TOKEN } from '../helpers/http-stack.js';
-import { SIGNING_SECRET, slackHeaders } from '../helpers/signing.js';
 import { spawnScript } from '../helpers/spawn.js';
 
 const fake = new FakeSlack();

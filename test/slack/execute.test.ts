@@ -1,15 +1,15 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import type { StoredEffect } from '../../src/core/action.js';
+import type { ApiCall, Respond } from '../../src/core/action.js';
 import { EffectError } from '../../src/core/errors.js';
 import type { DatabaseHandle } from '../../src/db/database.js';
 import { migrate, openDatabase } from '../../src/db/open.js';
 import { installations } from '../../src/db/schema.js';
 import { decryptToken, encryptToken } from '../../src/db/token-crypto.js';
-import { keepAliveFetch } from '../../src/runtime/keep-alive-fetch.js';
 import { SlackClients } from '../../src/slack/client.js';
 import { slackRunner } from '../../src/slack/execute.js';
+import { keepAliveFetch } from '../../src/slack/keep-alive-fetch.js';
 import { botTokens } from '../../src/slack/tokens.js';
-import { FakeSlack } from '../helpers/fake-slack.js';
+import { FakeSlack } from '../../src/testing/fake-slack.js';
 
 const KEY = Buffer.alloc(32, 7).toString('base64');
 const fake = new FakeSlack();
@@ -24,7 +24,7 @@ function runner(fallback = 'xoxb-fallback', sleeps: number[] = []) {
   });
 }
 
-const post: Extract<StoredEffect, { type: 'api' }> = {
+const post: ApiCall = {
   type: 'api',
   method: 'chat.postMessage',
   args: { channel: 'C1', text: 'hi' },
@@ -128,7 +128,7 @@ describe('the Slack runner', () => {
   it('gives up on an expired response_url and retries one that failed on the server', async () => {
     fake.on('respond:gone', () => ({ status: 404, body: 'expired_url' }));
     fake.on('respond:busy', () => ({ status: 503, body: 'busy' }));
-    const respond = (id: string): Extract<StoredEffect, { type: 'respond' }> => ({
+    const respond = (id: string): Respond => ({
       type: 'respond',
       url: fake.responseUrl(id),
       body: { text: 'x' },

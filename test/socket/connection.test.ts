@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SocketLink } from '../../src/socket/connection.js';
-import { FakeSlack } from '../helpers/fake-slack.js';
+import { FakeSlack } from '../../src/testing/fake-slack.js';
 import { APP_TOKEN } from '../helpers/socket-stack.js';
 
 const fake = new FakeSlack();

@@ -1,9 +1,9 @@
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { organizations } from '../../src/app/store/schema.js';
 import type { DatabaseHandle } from '../../src/db/database.js';
 import { migrate, openDatabase } from '../../src/db/open.js';
-import { organizations } from '../../src/db/schema.js';
-import { FakeSlack } from '../helpers/fake-slack.js';
+import { FakeSlack } from '../../src/testing/fake-slack.js';
 import { fixture, fixtureNames, socketForm } from '../helpers/fixtures.js';
 import { quiet } from '../helpers/http-stack.js';
 import { FC_SEED, freshFixture, mutatedFixture } from '../helpers/mutate.js';

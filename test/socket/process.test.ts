@@ -2,7 +2,7 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { FakeSlack } from '../helpers/fake-slack.js';
+import { FakeSlack } from '../../src/testing/fake-slack.js';
 import { fixture, socketForm } from '../helpers/fixtures.js';
 import { BOT_TOKEN } from '../helpers/http-stack.js';
 import { APP_TOKEN } from '../helpers/socket-stack.js';
@@ -25,7 +25,7 @@ const env = (overrides: Record<string, string> = {}) => ({
 async function startupError(overrides: Record<string, string>, drop: string[] = []) {
   const vars: Record<string, string> = env(overrides);
   for (const name of drop) delete vars[name];
-  const run = spawnScript('dev/socket.ts', vars, mkdtempSync(join(tmpdir(), 'shim-')));
+  const run = spawnScript('src/runtime/socket.ts', vars, mkdtempSync(join(tmpdir(), 'shim-')));
   const code = await run.exited;
   return { code, output: run.output().trim() };
 }
@@ -78,9 +78,9 @@ describe('npm run dev:socket refuses to start, in one line', () => {
 describe('a running dev:socket', () => {
   it('refuses a second one on the same embedded database, naming the first, and exits 0 on SIGTERM with effects finished', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'shim-'));
-    const first = spawnScript('dev/socket.ts', env({ DATABASE_URL: '' }), dir);
+    const first = spawnScript('src/runtime/socket.ts', env({ DATABASE_URL: '' }), dir);
     await first.waitFor('Socket Mode connected');
-    const second = spawnScript('dev/socket.ts', env({ DATABASE_URL: '' }), dir);
+    const second = spawnScript('src/runtime/socket.ts', env({ DATABASE_URL: '' }), dir);
     expect(await second.exited).toBe(1);
     expect(second.output().trim()).toBe(
       `error: the embedded database in .data/pglite is in use by process ${first.child.pid}: stop it first, or set DATABASE_URL to a PostgreSQL server`,
@@ -100,7 +100,7 @@ describe('a running dev:socket', () => {
   });
 
   it('stops with one line when Socket Mode is turned off (link_disabled)', async () => {
-    const run = spawnScript('dev/socket.ts', env(), mkdtempSync(join(tmpdir(), 'shim-')));
+    const run = spawnScript('src/runtime/socket.ts', env(), mkdtempSync(join(tmpdir(), 'shim-')));
     await run.waitFor('Socket Mode connected');
     fake.disconnect('link_disabled');
     expect(await run.exited).toBe(1);
@@ -114,7 +114,7 @@ describe('one shim per PostgreSQL database', () => {
   const url = process.env.TEST_DATABASE_URL;
   if (!url) console.info('skipped "refuses a second shim…": TEST_DATABASE_URL is not set');
   it.skipIf(!url)('refuses a second shim on the same database and names the first', async () => {
-    const { holdSingleInstanceLock } = await import('../../src/socket/single-instance.js');
+    const { holdSingleInstanceLock } = await import('../../src/db/locks.js');
     const target = new URL(url ?? '');
     const release = await holdSingleInstanceLock(url);
     try {

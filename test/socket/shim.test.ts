@@ -1,5 +1,5 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { FakeSlack } from '../helpers/fake-slack.js';
+import { FakeSlack } from '../../src/testing/fake-slack.js';
 import { fixture, socketForm } from '../helpers/fixtures.js';
 import { BOT_TOKEN } from '../helpers/http-stack.js';
 import { APP_TOKEN, socketStack } from '../helpers/socket-stack.js';

@@ -1,8 +1,8 @@
 import postgres from 'postgres';
 import type { TestProject } from 'vitest/node';
+import { organizations } from '../../src/app/store/schema.js';
 import { openDatabase } from '../../src/db/open.js';
-import { organizations } from '../../src/db/schema.js';
-import { FakeSlack } from '../helpers/fake-slack.js';
+import { FakeSlack } from '../../src/testing/fake-slack.js';
 
 declare module 'vitest' {
   export interface ProvidedContext {

@@ -1,0 +1,94 @@
+import * as z from 'zod';
+import { ConfigError } from '../core/errors.js';
+
+/** Where to get each setting, for the one-line start-up error. */
+const WHERE: Record<string, string> = {
+  SLACK_SIGNING_SECRET: "copy it from your app's Basic Information → App Credentials → Signing Secret",
+  SLACK_BOT_TOKEN:
+    'install the app to your workspace and copy OAuth & Permissions → Bot User OAuth Token (xoxb-…)',
+  SLACK_APP_TOKEN:
+    'create an app-level token with connections:write (Basic Information → App-Level Tokens, xapp-…)',
+  SLACK_CLIENT_ID: "copy it from your app's Basic Information → App Credentials",
+  SLACK_CLIENT_SECRET: "copy it from your app's Basic Information → App Credentials",
+  SLACK_API_URL: 'a URL such as https://slack.com/api/',
+  DATABASE_URL:
+    'postgres://… or postgresql://… for PostgreSQL, memory:// for a throwaway database, or unset for the embedded one in .data/pglite',
+  TOKEN_ENCRYPTION_KEY: 'generate one with: openssl rand -base64 32',
+  TOKEN_ENCRYPTION_KEY_OLD: 'the previous TOKEN_ENCRYPTION_KEY, while stored tokens move to the new one',
+  SLACK_REDIRECT_URI:
+    "the OAuth redirect URL from your app's OAuth & Permissions, e.g. https://example.com/slack/oauth_redirect",
+  SLACK_INSTALL_WITHOUT_STATE:
+    'true or false (true accepts installs started from the Slack Marketplace or an admin page)',
+  SLACK_STATE_SECRET:
+    'at least 32 random characters (openssl rand -base64 32), or unset to derive it from SLACK_CLIENT_SECRET',
+  PORT: 'a TCP port number such as 3000',
+  HOST: '127.0.0.1 (this machine only) or 0.0.0.0 (every interface, e.g. in a container)',
+  LOG_LEVEL: 'one of debug, info, warn, error',
+  SLACK_SOCKET_MODE: 'true or false',
+};
+
+const bool = z.enum(['true', 'false', '1', '0']).transform((v) => v === 'true' || v === '1');
+
+/** Every setting (.env.example lists them). Empty values count as unset. */
+export const ConfigSchema = z.object({
+  SLACK_SIGNING_SECRET: z.string().min(1).optional(),
+  SLACK_BOT_TOKEN: z.string().startsWith('xoxb-', 'must start with xoxb-').optional(),
+  SLACK_APP_TOKEN: z.string().startsWith('xapp-', 'must start with xapp-').optional(),
+  SLACK_CLIENT_ID: z.string().min(1).optional(),
+  SLACK_CLIENT_SECRET: z.string().min(1).optional(),
+  SLACK_SOCKET_MODE: bool.default(false),
+  SLACK_API_URL: z
+    .url()
+    .default('https://slack.com/api/')
+    .transform((url) => (url.endsWith('/') ? url : `${url}/`)),
+  DATABASE_URL: z.string().min(1).optional(),
+  TOKEN_ENCRYPTION_KEY: z
+    .string()
+    .refine((key) => /^[A-Za-z0-9+/]{43}=$/.test(key), 'must be 32 bytes in base64')
+    .optional(),
+  TOKEN_ENCRYPTION_KEY_OLD: z
+    .string()
+    .refine((key) => /^[A-Za-z0-9+/]{43}=$/.test(key), 'must be 32 bytes in base64')
+    .optional(),
+  SLACK_REDIRECT_URI: z.url().optional(),
+  SLACK_INSTALL_WITHOUT_STATE: bool.optional(),
+  SLACK_STATE_SECRET: z.string().min(32, 'must be at least 32 characters').optional(),
+  PORT: z.coerce.number().int().min(1).max(65535).default(3000),
+  HOST: z.union([z.ipv4(), z.ipv6(), z.hostname()]).default('127.0.0.1'),
+  LOG_LEVEL: z.enum(['debug', 'info', 'warn', 'error']).default('info'),
+});
+export type Config = z.infer<typeof ConfigSchema>;
+
+/** Parses settings from `process.env` or Worker bindings, once. Throws `ConfigError` naming the first bad one. */
+export function loadConfig(source: Record<string, unknown>): Config {
+  const present = Object.fromEntries(
+    Object.entries(source).filter(
+      ([key, value]) => key in ConfigSchema.shape && value !== '' && value != null,
+    ),
+  );
+  const parsed = ConfigSchema.safeParse(present);
+  if (parsed.success && parsed.data.SLACK_CLIENT_ID && !parsed.data.TOKEN_ENCRYPTION_KEY) {
+    throw new ConfigError(
+      'TOKEN_ENCRYPTION_KEY',
+      `TOKEN_ENCRYPTION_KEY is required when SLACK_CLIENT_ID is set (installations are stored encrypted): ${WHERE.TOKEN_ENCRYPTION_KEY}`,
+    );
+  }
+  if (parsed.success) return parsed.data;
+  const issue = parsed.error.issues[0];
+  const variable = String(issue?.path[0] ?? 'configuration');
+  throw new ConfigError(
+    variable,
+    `${variable} is invalid (${issue?.message}): ${WHERE[variable] ?? ''}`.trim(),
+  );
+}
+
+/** Narrows `config` to one where `keys` are set, or throws the one-line error for the first missing one. */
+export function requireKeys<K extends keyof Config>(
+  config: Config,
+  keys: readonly K[],
+): Config & { [P in K]-?: NonNullable<Config[P]> } {
+  for (const key of keys) {
+    if (config[key] === undefined) throw new ConfigError(key, `${key} is required: ${WHERE[key]}`);
+  }
+  return config as Config & { [P in K]-?: NonNullable<Config[P]> };
+}

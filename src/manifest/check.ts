@@ -1,0 +1,92 @@
+import * as z from 'zod';
+import type { ApiMethod } from '../core/action.js';
+import type { EventKind } from '../core/event.js';
+
+/** The parts of a Slack app manifest the check reads. https://api.slack.com/reference/manifests */
+export const ManifestSchema = z.looseObject({
+  display_information: z.looseObject({ name: z.string().min(1) }),
+  features: z.looseObject({
+    bot_user: z.looseObject({ display_name: z.string() }).optional(),
+    slash_commands: z.array(z.looseObject({ command: z.string(), description: z.string() })).default([]),
+    unfurl_domains: z.array(z.string()).default([]),
+  }),
+  oauth_config: z.looseObject({ scopes: z.looseObject({ bot: z.array(z.string()).default([]) }) }),
+  settings: z.looseObject({
+    event_subscriptions: z.looseObject({ bot_events: z.array(z.string()).default([]) }).optional(),
+    interactivity: z.looseObject({ is_enabled: z.boolean() }).optional(),
+    socket_mode_enabled: z.boolean().optional(),
+  }),
+});
+export type Manifest = z.infer<typeof ManifestSchema>;
+
+/** Bot scopes each event subscription needs. */
+const EVENT_SCOPES: Record<string, string[]> = {
+  app_mention: ['app_mentions:read'],
+  link_shared: ['links:read'],
+  message: ['channels:history'],
+};
+/** Bot scopes each Web API method needs: a method added to `ApiMethods` fails to compile until it is here. */
+export const METHOD_SCOPES: Record<ApiMethod, readonly string[]> = {
+  'chat.postMessage': ['chat:write'],
+  'chat.postEphemeral': ['chat:write'],
+  'chat.update': ['chat:write'],
+  'chat.unfurl': ['links:write'],
+  'views.open': [],
+  'views.publish': [],
+  'views.push': [],
+  'views.update': [],
+};
+/** What the manifest must declare for a handler of each delivery kind. */
+const KIND_NEEDS: Record<EventKind, 'event' | 'command' | 'interactivity'> = {
+  event: 'event',
+  command: 'command',
+  block_action: 'interactivity',
+  view_submission: 'interactivity',
+  view_closed: 'interactivity',
+  shortcut: 'interactivity',
+  message_shortcut: 'interactivity',
+  options: 'interactivity',
+};
+const isKind = (kind: string): kind is EventKind => Object.hasOwn(KIND_NEEDS, kind);
+
+/** What the manifest must declare for `routes` (`kind:name`) and the Web API `methods` the handlers call. */
+export function checkManifest(
+  manifest: Manifest,
+  routes: string[],
+  methods: readonly ApiMethod[],
+  appUrl: URL,
+): string[] {
+  const problems: string[] = [];
+  const scopes = new Set(manifest.oauth_config.scopes.bot);
+  const events = new Set(manifest.settings.event_subscriptions?.bot_events ?? []);
+  const commands = new Set(manifest.features.slash_commands.map((c) => c.command));
+  const need = (scope: string, why: string) => {
+    if (!scopes.has(scope)) problems.push(`oauth_config.scopes.bot lacks ${scope} (needed by ${why})`);
+  };
+  for (const route of routes) {
+    const [kind, ...rest] = route.split(':');
+    const name = rest.join(':');
+    if (!kind || !isKind(kind)) {
+      problems.push(`route ${route} has no delivery kind the manifest knows`);
+      continue;
+    }
+    const needs = KIND_NEEDS[kind];
+    if (needs === 'event') {
+      if (!events.has(name)) problems.push(`settings.event_subscriptions.bot_events lacks ${name}`);
+      for (const scope of EVENT_SCOPES[name] ?? []) need(scope, `the ${name} event`);
+    } else if (needs === 'command') {
+      if (!commands.has(name)) problems.push(`features.slash_commands lacks ${name}`);
+      need('commands', name);
+    } else if (!manifest.settings.interactivity?.is_enabled) {
+      problems.push(`settings.interactivity.is_enabled must be true (a ${kind} handler is registered)`);
+    }
+  }
+  for (const method of methods) for (const scope of METHOD_SCOPES[method]) need(scope, method);
+  if (
+    methods.includes('chat.unfurl') &&
+    !manifest.features.unfurl_domains.some((d) => appUrl.hostname === d || appUrl.hostname.endsWith(`.${d}`))
+  ) {
+    problems.push(`features.unfurl_domains does not cover ${appUrl.hostname} (APP_URL)`);
+  }
+  return [...new Set(problems)];
+}

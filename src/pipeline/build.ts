@@ -1,0 +1,89 @@
+import type { FetchFunction } from '@slack/web-api';
+import type { Config } from '../config/settings.js';
+import type { Effect } from '../core/action.js';
+import type { SlackApp } from '../core/app.js';
+import type { AppTypes, HandlerContext, Logger } from '../core/context.js';
+import type { NormalizedEvent } from '../core/event.js';
+import { storedEffectSchema } from '../core/stored-effect.js';
+import type { DatabaseHandle, StoreHandle } from '../db/database.js';
+import { deleteInstallation } from '../db/installations.js';
+import { DeliveryRecorder } from '../db/record.js';
+import { SlackClients } from '../slack/client.js';
+import { slackRunner } from '../slack/execute.js';
+import { botTokens, tokenRefresh } from '../slack/tokens.js';
+import { type RunnerTable, runnerFrom } from './effects.js';
+import { type DrainReport, Executor, type ExecutorOptions } from './executor/executor.js';
+import { type Taken, takeDelivery } from './take-delivery.js';
+
+/** What every mount shares: take one delivery, drain leftovers, wait for running effects. */
+export interface Pipeline {
+  /** Routes, records and decides one delivery; the caller acks, then runs `taken.after()`. */
+  take(event: NormalizedEvent, options?: { receivedAt?: number }): Promise<Taken>;
+  /** Runs every due effect (retries, a crashed process's leftovers) and prunes old deliveries. */
+  drain(): Promise<DrainReport>;
+  /** Resolves when the effects started so far have finished. */
+  idle(): Promise<void>;
+  database: DatabaseHandle;
+  /** The `kind:name` routes the app handles. */
+  routes(): string[];
+}
+
+export interface PipelineOptions<T extends AppTypes> {
+  app: SlackApp<T, StoreHandle>;
+  config: Config;
+  /** The app's settings, parsed once by the caller (`app.settings(env)`). */
+  settings: T['settings'];
+  database: DatabaseHandle;
+  logger: Logger;
+  /** WebClient's fetch: keep-alive on Node, the workerd wrapper on Workers. */
+  slackFetch?: FetchFunction;
+  executor?: ExecutorOptions;
+}
+
+/** Wires the pipeline: the app's router and look-ups, the recorder, Slack clients and the executor. */
+export function createPipeline<T extends AppTypes>(options: PipelineOptions<T>): Pipeline {
+  const { app, config, database, logger } = options;
+  const botToken = botTokens({
+    db: database.db,
+    encryptionKey: config.TOKEN_ENCRYPTION_KEY,
+    encryptionKeyOld: config.TOKEN_ENCRYPTION_KEY_OLD,
+    refresh: tokenRefresh(config, options.slackFetch),
+    fallback: config.SLACK_BOT_TOKEN,
+  });
+  const slack = slackRunner({
+    clients: new SlackClients({ slackApiUrl: config.SLACK_API_URL, fetch: options.slackFetch }),
+    botToken,
+  });
+  const runners: RunnerTable<T['write']> = {
+    api: slack,
+    respond: slack,
+    uninstall: async (effect) => {
+      await deleteInstallation(database.db, effect);
+      botToken.clear(); // its tokens are gone
+    },
+    store: (effect) => app.writes.apply(database, effect),
+  };
+  const ctx: HandlerContext<T> = {
+    lookups: app.lookups(database),
+    settings: options.settings,
+    now: () => new Date(),
+  };
+  const parts = {
+    router: app.router,
+    ctx,
+    recorder: new DeliveryRecorder<Effect<T['write']>>(database.raw, { lease: true }),
+    executor: new Executor(database.db, runnerFrom(runners), storedEffectSchema(app.writes.schema), {
+      logger,
+      ...options.executor,
+    }),
+    logger,
+    outage: { refused: 0 },
+  };
+  return {
+    take: (event, takeOptions) => takeDelivery(parts, event, takeOptions),
+    drain: () => parts.executor.drain(),
+    idle: () => parts.executor.idle(),
+    database,
+    routes: () => app.router.routes(),
+  };
+}

@@ -1,0 +1,61 @@
+import type { Logger } from '../core/context.js';
+import type { NormalizedEvent } from '../core/event.js';
+import type { Outcome } from './executor/executor.js';
+import type { Taken } from './take-delivery.js';
+
+/** Counts the deliveries refused during one outage, so it is logged once, not once per delivery. */
+export interface OutageLog {
+  refused: number;
+}
+
+/** The one line a delivery gets: what it was, who handled it, how fast it was acked. */
+export function logDelivery(
+  logger: Logger,
+  event: NormalizedEvent,
+  taken: Taken,
+  ackMs: number,
+  outage: OutageLog = { refused: 0 },
+): void {
+  const fields = {
+    team: event.teamId ?? undefined,
+    channel: event.channelId ?? undefined,
+    user: event.userId ?? undefined,
+    retry: event.retryNum > 0 ? `${event.retryNum}:${event.retryReason ?? ''}` : undefined,
+    via: event.source,
+  };
+  const what = `${event.kind} ${event.name}`;
+  if (taken.status === 'unavailable') {
+    if (outage.refused++ === 0) {
+      logger.warn(`${what} not acked: store unavailable, Slack will redeliver`, {
+        ...fields,
+        error: taken.error,
+      });
+    }
+    return;
+  }
+  if (taken.status === 'rejected') {
+    logger.warn(`${what} refused: ${taken.error}`, fields);
+    return;
+  }
+  if (outage.refused > 0) {
+    logger.info('store reachable again', { refused: outage.refused });
+    outage.refused = 0;
+  }
+  logger.info(what, {
+    ...fields,
+    handler: taken.handler ?? 'none',
+    ack: `${ackMs.toFixed(1)}ms`,
+    effects: taken.recorded === 'duplicate' ? 'duplicate' : taken.effects.length || undefined,
+    error: taken.error ?? undefined,
+  });
+}
+
+/** One line per effect run after the ack. */
+export function logOutcomes(logger: Logger, event: NormalizedEvent, outcomes: Outcome[]): void {
+  for (const outcome of outcomes) {
+    const line = `  ↳ ${outcome.effect} ${outcome.status}`;
+    const fields = { delivery: event.deliveryId, ms: outcome.ms, error: outcome.error };
+    if (outcome.status === 'done') logger.info(line, fields);
+    else logger.warn(line, fields);
+  }
+}

@@ -1,0 +1,35 @@
+import {
+  type Effect,
+  type EffectType,
+  type FrameworkEffect,
+  type StoreWrite,
+  unreachable,
+} from '../core/action.js';
+import type { EffectRunner, EffectTarget } from './executor/executor.js';
+
+/** One runner per effect type: a new type fails to compile until it has one. */
+export type RunnerTable<W extends StoreWrite> = {
+  [T in Exclude<EffectType, 'store'>]: (
+    effect: Extract<FrameworkEffect, { type: T }>,
+    target: EffectTarget,
+  ) => Promise<void>;
+} & { store: (write: W, target: EffectTarget) => Promise<void> };
+
+const isWrite = <W extends StoreWrite>(effect: FrameworkEffect | W): effect is W => effect.type === 'store';
+
+/** The executor's runner: the table's entry for the effect's type. */
+export function runnerFrom<W extends StoreWrite>(table: RunnerTable<W>): EffectRunner<Effect<W>> {
+  return function runEffect(effect, target) {
+    if (isWrite(effect)) return table.store(effect, target);
+    switch (effect.type) {
+      case 'api':
+        return table.api(effect, target);
+      case 'respond':
+        return table.respond(effect, target);
+      case 'uninstall':
+        return table.uninstall(effect, target);
+      default:
+        return unreachable(effect);
+    }
+  };
+}

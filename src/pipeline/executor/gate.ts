@@ -1,0 +1,27 @@
+/**
+ * At most `limit` holders at once; the rest wait in order. The executor runs this many deliveries'
+ * effects at a time: past it they queue, so acks (which have a deadline) keep the CPU during a burst
+ * and Slack is not sent thousands of calls in the same instant.
+ */
+export class Gate {
+  readonly #waiting: (() => void)[] = [];
+  #holders = 0;
+
+  constructor(private readonly limit: number) {}
+
+  /** Resolves when a place is free; call `leave()` once done. */
+  enter(): Promise<void> {
+    if (this.#holders < this.limit) {
+      this.#holders++;
+      return Promise.resolve();
+    }
+    return new Promise((resolve) => this.#waiting.push(resolve));
+  }
+
+  /** Frees a place, handing it to the next waiter if any. */
+  leave(): void {
+    const next = this.#waiting.shift();
+    if (next) next();
+    else this.#holders--;
+  }
+}

@@ -1,0 +1,105 @@
+import type { AckBody, Effect } from '../core/action.js';
+import type { AppTypes, HandlerContext, Logger } from '../core/context.js';
+import { StoreUnavailableError } from '../core/errors.js';
+import type { NormalizedEvent } from '../core/event.js';
+import type { Router } from '../core/router.js';
+import type { DeliveryRecorder, RecordResult } from '../db/record.js';
+import { classifyDatabaseError } from '../db/sqlstate.js';
+import { logDelivery, logOutcomes, type OutageLog } from './delivery-log.js';
+import type { Executor, Outcome } from './executor/executor.js';
+
+/** What `takeDelivery` works with; built once by `createPipeline`. */
+export interface PipelineParts<T extends AppTypes> {
+  router: Router<T>;
+  ctx: HandlerContext<T>;
+  /** Records deliveries with their effects leased to this process (group commit). */
+  recorder: DeliveryRecorder<Effect<T['write']>>;
+  executor: Executor<Effect<T['write']>>;
+  logger: Logger;
+  outage?: OutageLog;
+}
+
+/**
+ * The decision for one delivery: ack it (and then run its effects), do not ack so Slack redelivers,
+ * or refuse it (`rejected`: the store refused its data; nothing was recorded and a retry cannot help).
+ */
+export type Taken =
+  | {
+      status: 'ack';
+      body: AckBody | null;
+      handler: string | null;
+      /** `new`: effects recorded; `duplicate`: seen before, nothing runs; `none`: no effects to record. */
+      recorded: 'new' | 'duplicate' | 'none';
+      effects: readonly Effect[];
+      error: string | null;
+      /**
+       * Runs the recorded effects and logs each outcome; call it once the ack is sent. Never rejects:
+       * what it could not run stays in the outbox for a drain.
+       */
+      after(options?: { deadline?: number }): Promise<Outcome[]>;
+    }
+  | { status: 'unavailable'; error: string }
+  | { status: 'rejected'; error: string };
+
+const nothing = async (): Promise<Outcome[]> => [];
+
+/**
+ * Takes one delivery, the same for every mount: route → record the delivery and its effects →
+ * log one line. The mount acks (HTTP response, socket ack) and then calls `after()`. A store that
+ * cannot be reached gives `unavailable`: the mount must not ack, and Slack redelivers.
+ */
+export async function takeDelivery<T extends AppTypes>(
+  parts: PipelineParts<T>,
+  event: NormalizedEvent,
+  options: { receivedAt?: number } = {},
+): Promise<Taken> {
+  const receivedAt = options.receivedAt ?? performance.now();
+  const taken = await decide(parts, event);
+  logDelivery(parts.logger, event, taken, performance.now() - receivedAt, parts.outage);
+  return taken;
+}
+
+async function decide<T extends AppTypes>(parts: PipelineParts<T>, event: NormalizedEvent): Promise<Taken> {
+  try {
+    const routed = await parts.router.dispatch(event, parts.ctx);
+    const base = {
+      body: routed.ack,
+      handler: routed.handler,
+      effects: routed.effects,
+      error: routed.error?.message ?? null,
+    };
+    // Nothing to run means nothing to deduplicate: skip the write on the ack path.
+    if (routed.effects.length === 0) return { status: 'ack', ...base, recorded: 'none', after: nothing };
+    let recorded: RecordResult<Effect<T['write']>>;
+    try {
+      recorded = await parts.recorder.record(event, routed.effects);
+    } catch (cause) {
+      const reason = cause instanceof Error ? cause.message : String(cause);
+      if (classifyDatabaseError(cause) === 'data') {
+        return { status: 'rejected', error: `the store refused the delivery: ${reason}` };
+      }
+      throw new StoreUnavailableError(`recording the delivery failed: ${reason}`, { cause });
+    }
+    if (recorded.status === 'duplicate')
+      return { status: 'ack', ...base, recorded: 'duplicate', after: nothing };
+    const { claimed } = recorded;
+    const after = (runOptions?: { deadline?: number }) =>
+      parts.executor.runClaimed(claimed, runOptions).then(
+        (outcomes) => {
+          logOutcomes(parts.logger, event, outcomes);
+          return outcomes;
+        },
+        (cause: unknown) => {
+          parts.logger.error('effects left for the next drain', {
+            delivery: event.deliveryId,
+            cause: String(cause),
+          });
+          return [];
+        },
+      );
+    return { status: 'ack', ...base, recorded: 'new', after };
+  } catch (error) {
+    if (error instanceof StoreUnavailableError) return { status: 'unavailable', error: error.message };
+    throw error;
+  }
+}
