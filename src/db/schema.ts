@@ -7,7 +7,7 @@ import {
   integer,
   jsonb,
   pgTable,
-  primaryKey,
+  real,
   serial,
   text,
   timestamp,
@@ -67,6 +67,15 @@ export const deliveries = pgTable(
     kind: text().notNull(),
     teamId: text(),
     receivedAt: createdAt(),
+    // What the inspector shows: filled after the ack (DELIVERY_PAYLOADS), never on the ack path.
+    name: text(),
+    source: text(),
+    channelId: text(),
+    userId: text(),
+    handler: text(),
+    ackMs: real(),
+    /** The normalized event, redacted; null unless DELIVERY_PAYLOADS is on. */
+    event: jsonb(),
   },
   (t) => [index('deliveries_received_at').on(t.receivedAt)],
 );
@@ -90,6 +99,10 @@ export const outbox = pgTable(
     lastError: text(),
     nextAttemptAt: timestamp({ withTimezone: true }).notNull().defaultNow(),
     lockedUntil: timestamp({ withTimezone: true }),
+    /** The process holding the lease (its owner id); a live process holds an advisory lock on it. */
+    lockedBy: text(),
+    /** Times a person sent it back to pending (inspector Retry). */
+    manualRetries: integer().notNull().default(0),
     updatedAt: createdAt(),
   },
   (t) => [
