@@ -45,9 +45,7 @@ export function slackRunner(options: SlackRunnerOptions) {
         },
       );
     }
-    // apiCall takes a plain record; `api()` typed the arguments when the handler built them.
-    const args: Record<string, unknown> = { ...effect.args };
-    await options.clients.for(token).apiCall(effect.method, args);
+    await options.clients.call(token, effect.method, effect.args);
   }
 
   async function respond(url: string, body: RespondBody): Promise<void> {
