@@ -38,9 +38,12 @@ const pause = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve,
  */
 export class SlackClients {
   readonly #fetch: FetchFunction;
+  /** Only Node's global fetch needs a signal for the timeout: keepAliveFetch has its own, workerd its limits. */
+  readonly #signal: () => AbortSignal | undefined;
 
   constructor(private readonly options: SlackClientOptions) {
     this.#fetch = options.fetch ?? ((input, init) => fetch(input, init));
+    this.#signal = options.fetch ? () => undefined : () => AbortSignal.timeout(options.timeoutMs ?? 10_000);
   }
 
   /** Calls `method` with `args` (typed by the handler that built them) as `token`. Throws WebAPI* errors. */
@@ -66,7 +69,7 @@ export class SlackClients {
         method: 'POST',
         headers: { 'content-type': 'application/json; charset=utf-8', authorization: `Bearer ${token}` },
         body: JSON.stringify(args),
-        signal: AbortSignal.timeout(this.options.timeoutMs ?? 10_000),
+        signal: this.#signal(),
       });
     } catch (cause) {
       throw new WebAPIRequestError(cause instanceof Error ? cause : new Error(String(cause)));

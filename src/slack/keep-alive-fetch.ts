@@ -8,9 +8,11 @@ type FetchResponse = Awaited<ReturnType<FetchFunction>>;
 /**
  * A `fetch` for WebClient over node:http with keep-alive agents. On Node, the global fetch costs
  * several times more CPU per call (bench: http), and outbound calls set the executor's ceiling.
- * Bodies that are not strings (file uploads) go through the global fetch.
+ * Bodies that are not strings (file uploads) go through the global fetch. A request with no `signal`
+ * times out after `timeoutMs` (a socket timer: cheaper than an AbortSignal per call).
  */
-export function keepAliveFetch(options: { maxSockets?: number } = {}): FetchFunction {
+export function keepAliveFetch(options: { maxSockets?: number; timeoutMs?: number } = {}): FetchFunction {
+  const timeoutMs = options.timeoutMs ?? 10_000;
   const agentOptions = { keepAlive: true, maxSockets: options.maxSockets ?? 64 };
   const agents = { 'http:': new http.Agent(agentOptions), 'https:': new https.Agent(agentOptions) };
   return function keepAliveFetch(input: string | URL, init: FetchRequestInit = {}): Promise<FetchResponse> {
@@ -30,6 +32,8 @@ export function keepAliveFetch(options: { maxSockets?: number } = {}): FetchFunc
         },
       );
       request.on('error', reject);
+      if (!init.signal)
+        request.setTimeout(timeoutMs, () => request.destroy(new Error(`no answer in ${timeoutMs} ms`)));
       request.end(init.body);
     });
   };
