@@ -230,4 +230,3 @@ export const SocketEnvelopeSchema = z.looseObject({
   retry_attempt: z.number().int().nonnegative().optional(),
   retry_reason: z.string().optional(),
 });
-export type SocketEnvelope = z.infer<typeof SocketEnvelopeSchema>;

@@ -2,8 +2,8 @@
  * Adaptive group commit: items go to the database in batches, and at most `maxInFlight` batches
  * run at once. Items that arrive while they run wait and go together in the next batch, so the
  * batch grows with the load and the statements per second stay near 1 / (statement latency).
- * Idle, an item waits one turn of the event loop. Each statement costs PostgreSQL ~0.3 ms of CPU
- * (commit included) against ~0.03 ms per row (bench: http prints the CPU per delivery).
+ * Idle, an item waits one turn of the event loop. A statement costs PostgreSQL far more CPU
+ * (commit included) than a row in it (`npm run bench -- http` prints the CPU per delivery).
  */
 export class BatchQueue<T> {
   #queue: T[] = [];

@@ -32,8 +32,8 @@ export interface SlackRequestToVerify {
   nowMilliseconds?: number;
   /**
    * A synchronous HMAC-SHA256 from the runtime (Node's `createHmac`). Web Crypto is the default and
-   * runs everywhere; on Node each `subtle.verify` is a thread-pool job costing ~40–70 µs of CPU
-   * against ~5 µs for `createHmac` (bench: http), and the signature is checked on every request.
+   * runs everywhere; on Node each `subtle.verify` is a thread-pool job costing several times what
+   * `createHmac` does (`npm run bench -- http`), and the signature is checked on every request.
    */
   hmac?: HmacSha256;
 }

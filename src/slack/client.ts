@@ -21,7 +21,7 @@ export interface SlackClientOptions {
 
 /**
  * WebClient on workerd: it asks for `redirect: 'error'`, which workerd refuses, and calls fetch
- * unbound. https://github.com/slackapi/node-slack-sdk (DESIGN.md, "Slack Web API")
+ * unbound. https://github.com/slackapi/node-slack-sdk
  */
 export const workerdFetch: FetchFunction = (input, init) => fetch(input, { ...init, redirect: 'manual' });
 
@@ -33,8 +33,8 @@ const pause = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve,
 /**
  * The Web API calls effects make: one JSON POST with the bearer token, failures thrown as
  * @slack/web-api's own error classes. Not WebClient on this path: its queue, retry wrapper and form
- * encoding cost ~60 µs more CPU per call on Node (measured side by side), for work the outbox
- * already does (retries with backoff, concurrency). OAuth and the manifest tools use WebClient.
+ * encoding cost more CPU per call than the call itself on Node, for work the outbox already does
+ * (retries with backoff, concurrency). OAuth and the manifest tools use WebClient.
  */
 export class SlackClients {
   readonly #fetch: FetchFunction;

@@ -7,7 +7,7 @@ type FetchResponse = Awaited<ReturnType<FetchFunction>>;
 
 /**
  * A `fetch` for WebClient over node:http with keep-alive agents. On Node, the global fetch costs
- * several times more CPU per call (bench: http), and outbound calls set the executor's ceiling.
+ * several times more CPU per call (`npm run bench -- http`), and outbound calls set the executor's ceiling.
  * Bodies that are not strings (file uploads) go through the global fetch. A request with no `signal`
  * times out after `timeoutMs` (a socket timer: cheaper than an AbortSignal per call).
  */

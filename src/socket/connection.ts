@@ -38,7 +38,8 @@ const TOO_MANY_BACKOFF_MS = 30_000;
 /**
  * One SocketModeClient per connection, without its own reconnects (3.1.0 waits 5 s after a
  * `disconnect` frame). This subclass sees the frame first, so the manager can open the next
- * connection before the old one closes. Pinned: it overrides a protected method (STACK.md).
+ * connection before the old one closes. Pinned in package.json: it overrides a protected method,
+ * and test/socket/shim.test.ts holds the refresh gap at zero.
  */
 class Connection extends SocketModeClient {
   inFlight = 0;
@@ -139,8 +140,19 @@ export class SocketLink {
   #replacing = false;
   #failures = 0;
   #timer: ReturnType<typeof setTimeout> | undefined;
+  #openedAt: Date | null = null;
 
   constructor(private readonly options: SocketOptions) {}
+
+  /** The link's state and when its current connection opened (the inspector's header). */
+  status(): { state: 'connected' | 'reconnecting' | 'stopped'; lastRefresh: Date | null } {
+    const state = this.#stopping
+      ? 'stopped'
+      : this.#active && !this.#active.closed
+        ? 'connected'
+        : 'reconnecting';
+    return { state, lastRefresh: this.#openedAt };
+  }
 
   /** Opens the first connection; throws `SocketModeFatalError` for a token or app that cannot work. */
   async start(): Promise<void> {
@@ -183,6 +195,7 @@ export class SocketLink {
       throw error;
     }
     this.#failures = 0;
+    this.#openedAt = new Date();
     return connection;
   }
 

@@ -34,7 +34,7 @@ type ChannelKey = { teamId: string; channelId: string };
 
 /**
  * The reference app's look-ups. The two that run before most acks are raw SQL, and batched: the look-ups
- * of every delivery in flight go in one statement (bench: http, socket). The rest use drizzle.
+ * of every delivery in flight go in one statement. The rest use drizzle.
  */
 export class DbLookups implements Lookups {
   private readonly db: Database;
