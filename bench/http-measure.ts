@@ -57,7 +57,11 @@ const monotonicUs = () => Number(process.hrtime.bigint() / 1000n);
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-async function freshDatabase(options: TargetOptions, name: string): Promise<string> {
+/** A fresh database `name`, migrated by the project, with the organization and channel link the load mentions. */
+export async function freshDatabase(
+  options: Pick<TargetOptions, 'admin' | 'adminUrl'>,
+  name: string,
+): Promise<string> {
   await options.admin.unsafe(`drop database if exists "${name}" with (force)`);
   await options.admin.unsafe(`create database "${name}"`);
   const url = new URL(options.adminUrl);

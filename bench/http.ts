@@ -1,9 +1,12 @@
 /**
  * The HTTP mount under load, beside the durable minimum (bench/minimum.ts) in the same run: wrk,
  * 50 connections, signed app_mention deliveries (distinct event id and ts), the same PostgreSQL
- * (a fresh database per target) and the same fake Web API. `-- http --profile` adds a CPU profile
- * of the project under that load; `--memory` a breakdown of its memory at idle and after the load;
- * `--bundled` the project bundled by esbuild and run by plain node (no tsx), as a third target.
+ * (a fresh database per target) and the same fake Web API. The project runs as production does:
+ * `npm run build`, then plain node on dist/node.js. Then the Lambda bundle's size and cold start
+ * (bench/lambda.ts) and the Worker bundle's size. `-- http --tsx` adds the project from source under
+ * tsx as another target; `--bundled` bench/server.ts bundled and run by plain node; `--profile` a CPU
+ * profile of the project (from source) under that load; `--memory` a breakdown of its memory at idle
+ * and after the load (from source, and bundled with `--bundled`).
  */
 import { readFileSync, statSync } from 'node:fs';
 import { copyFile, mkdtemp, readdir, rm } from 'node:fs/promises';
@@ -13,8 +16,16 @@ import postgres from 'postgres';
 import { FakeApi } from './fake-api.js';
 import { type Measured, measureTarget, type TargetOptions } from './http-measure.js';
 import { printRows, workerBundle } from './http-report.js';
+import { benchLambda } from './lambda.js';
 import { summarizeProfile } from './profile.js';
-import { minimumStart, projectBundledStart, projectStart, type Start } from './targets.js';
+import {
+  buildProduction,
+  minimumStart,
+  projectBundledStart,
+  projectStart,
+  projectTsxStart,
+  type Start,
+} from './targets.js';
 import { findWrk } from './wrk.js';
 
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 10);
@@ -43,6 +54,7 @@ export async function benchHttp(): Promise<void> {
   );
   const argv = process.argv.slice(2);
   try {
+    console.log(`  npm run build: ${buildProduction().join(', ')}`);
     for (let round = 1; round <= ROUNDS; round++) {
       const rows: Measured[] = [];
       // Other work on the machine takes cores from both targets and PostgreSQL: say how much there was.
@@ -52,15 +64,17 @@ export async function benchHttp(): Promise<void> {
         { ...base, label: 'durable minimum', start: await minimumStart() },
         { ...base, label: 'project', start: projectStart() },
       ];
+      if (argv.includes('--tsx')) targets.push({ ...base, label: 'project, tsx', start: projectTsxStart() });
       if (argv.includes('--bundled'))
         targets.push({ ...base, label: 'project, bundled', start: await projectBundledStart() });
       for (const target of targets) rows.push(await measureTarget(target));
       printRows(rows, '');
     }
-    if (argv.includes('--memory')) await memory(base, 'project', projectStart());
+    if (argv.includes('--memory')) await memory(base, 'project, tsx', projectTsxStart());
     if (argv.includes('--memory') && argv.includes('--bundled'))
       await memory(base, 'project, bundled', await projectBundledStart());
     if (argv.includes('--profile')) await profile(base, work);
+    await benchLambda(base);
     console.log(`  worker bundle: ${workerBundle(work)}`);
   } finally {
     await fake.stop();
@@ -74,7 +88,8 @@ type Base = Omit<TargetOptions, 'label' | 'start'>;
 /** The project once more under the same load, with `--cpu-prof`: where its CPU goes. */
 async function profile(base: Base, work: string): Promise<void> {
   const dir = join(work, 'profile');
-  const start = projectStart(['--cpu-prof', '--cpu-prof-dir', dir]);
+  // From source: frames keep their src/ files (dist/node.js is one file).
+  const start = projectTsxStart(['--cpu-prof', '--cpu-prof-dir', dir]);
   const row = await measureTarget({ ...base, label: 'project, profiled', start });
   printRows([row], 'under --cpu-prof (slower)');
   const [file] = (await readdir(dir)).filter((f) => f.endsWith('.cpuprofile'));

@@ -2,11 +2,14 @@
  * The servers the HTTP bench measures, each a child process started with the same environment:
  * the project and the durable minimum. Ready when its port accepts; stopped with SIGTERM.
  */
-import { type ChildProcess, spawn } from 'node:child_process';
+import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
 import { mkdirSync } from 'node:fs';
 import { connect } from 'node:net';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
+
+const ROOT = fileURLToPath(new URL('..', import.meta.url));
 
 /** How a target starts: the command and its arguments; `env` carries PORT, DATABASE_URL and the Slack keys. */
 export interface Start {
@@ -15,13 +18,28 @@ export interface Start {
 }
 
 /**
- * THE PROJECT'S START COMMAND. Today bench/server.ts under tsx; once the production build exists,
- * swap this for `{ command: process.execPath, args: [...nodeArgs, 'dist/<entry>.js'] }`.
- * `nodeArgs` are extra node flags (the profiler's `--cpu-prof …`).
+ * The project as production runs it (`npm start`): dist/node.js, built by `npm run build`
+ * (buildProduction() below), run by plain node. `nodeArgs` are extra node flags.
  */
 export function projectStart(nodeArgs: string[] = []): Start {
+  return { command: process.execPath, args: [...nodeArgs, join(ROOT, 'dist', 'node.js')] };
+}
+
+/**
+ * The project from source under tsx (bench/server.ts): `npm run dev:http`'s way. The profile uses it
+ * (frames keep their src/ files) and `--memory` (the server answers SIGUSR2 with a breakdown).
+ */
+export function projectTsxStart(nodeArgs: string[] = []): Start {
   return { command: process.execPath, args: [...nodeArgs, '--import', 'tsx', 'bench/server.ts'] };
 }
+
+/** Runs `npm run <script>` in the project (the production builds); returns what it printed. */
+export function npmRun(script: string): string {
+  return execFileSync('npm', ['run', '--silent', script], { cwd: ROOT, encoding: 'utf8' });
+}
+
+/** `npm run build`: dist/node.js and the rest, for projectStart(). Returns the lines it printed. */
+export const buildProduction = () => npmRun('build').trim().split('\n');
 
 /** `entry` bundled by esbuild (packages left to node_modules) into node_modules/.cache/bench/, run by plain node. */
 async function bundled(entry: string, nodeArgs: string[]): Promise<Start> {
@@ -45,8 +63,8 @@ async function bundled(entry: string, nodeArgs: string[]): Promise<Start> {
 export const minimumStart = (nodeArgs: string[] = []) => bundled('minimum.ts', nodeArgs);
 
 /**
- * The project's server bundled by esbuild and run by plain node: what the production start will
- * cost, until `dist/` exists. The bench has migrated its database (the bundle has no drizzle/ beside it).
+ * bench/server.ts bundled by esbuild and run by plain node: like dist/node.js, with bench/server.ts's
+ * diagnostics (`--memory`). The bench has migrated its database (the bundle has no drizzle/ beside it).
  */
 export const projectBundledStart = (nodeArgs: string[] = []) => bundled('server.ts', nodeArgs);
 

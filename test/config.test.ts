@@ -17,10 +17,14 @@ describe('configuration', () => {
     const config = loadConfig({ SLACK_BOT_TOKEN: '', PORT: '', UNRELATED: 'x' });
     expect(config).toEqual({
       SLACK_SOCKET_MODE: false,
+      SLACK_DRY_RUN: false,
       SLACK_API_URL: 'https://slack.com/api/',
       PORT: 3000,
       HOST: '127.0.0.1',
       LOG_LEVEL: 'info',
+      LOG_FORMAT: 'text',
+      INSPECTOR_RING: 1000,
+      INSPECTOR_PORT: 3001,
     });
   });
 

@@ -24,7 +24,17 @@ const WHERE: Record<string, string> = {
   PORT: 'a TCP port number such as 3000',
   HOST: '127.0.0.1 (this machine only) or 0.0.0.0 (every interface, e.g. in a container)',
   LOG_LEVEL: 'one of debug, info, warn, error',
+  LOG_FORMAT: 'text (one readable line per message) or json (one JSON object per line, for log platforms)',
+  INSPECTOR_TOKEN:
+    'a random string of at least 16 characters (openssl rand -hex 24); unset, /_inspect is hidden in production',
+  INSPECTOR_RING: 'how many deliveries the inspector keeps in memory, such as 1000',
+  INSPECTOR_PORT: 'a TCP port number for the inspector of dev:socket, such as 3001',
+  DELIVERY_PAYLOADS: 'true or false (keep the redacted event of each recorded delivery, for Replay)',
   SLACK_SOCKET_MODE: 'true or false',
+  RECORD_DEADLINE_MS: 'milliseconds below the 3 s ack window, such as 2000',
+  DATABASE_STATEMENT_TIMEOUT_MS: 'milliseconds, such as 5000',
+  DATABASE_CONNECT_TIMEOUT_MS: 'milliseconds, such as 5000',
+  SLACK_DRY_RUN: 'true or false (true prints each Slack call instead of making it)',
 };
 
 const bool = z.enum(['true', 'false', '1', '0']).transform((v) => v === 'true' || v === '1');
@@ -37,6 +47,8 @@ export const ConfigSchema = z.object({
   SLACK_CLIENT_ID: z.string().min(1).optional(),
   SLACK_CLIENT_SECRET: z.string().min(1).optional(),
   SLACK_SOCKET_MODE: bool.default(false),
+  /** Print each Web API call and response_url post instead of making it (try the app without Slack). */
+  SLACK_DRY_RUN: bool.default(false),
   SLACK_API_URL: z
     .url()
     .default('https://slack.com/api/')
@@ -56,6 +68,19 @@ export const ConfigSchema = z.object({
   PORT: z.coerce.number().int().min(1).max(65535).default(3000),
   HOST: z.union([z.ipv4(), z.ipv6(), z.hostname()]).default('127.0.0.1'),
   LOG_LEVEL: z.enum(['debug', 'info', 'warn', 'error']).default('info'),
+  LOG_FORMAT: z.enum(['text', 'json']).default('text'),
+  /** The delivery inspector (/_inspect): its bearer token in production, its ring size, dev:socket's port. */
+  INSPECTOR_TOKEN: z.string().min(16, 'must be at least 16 characters').optional(),
+  INSPECTOR_RING: z.coerce.number().int().min(1).max(100_000).default(1000),
+  INSPECTOR_PORT: z.coerce.number().int().min(1).max(65535).default(3001),
+  /** Keep each recorded delivery's redacted normalized event; unset: on for PGlite, off for PostgreSQL. */
+  DELIVERY_PAYLOADS: bool.optional(),
+  NODE_ENV: z.string().optional(),
+  /** A delivery not routed and recorded in this long is answered 503 / left unacked (Slack retries). */
+  RECORD_DEADLINE_MS: z.coerce.number().int().min(100).max(2_900).default(2_000),
+  /** PostgreSQL's statement_timeout for our connections, and how long to wait for a new connection. */
+  DATABASE_STATEMENT_TIMEOUT_MS: z.coerce.number().int().min(100).default(5_000),
+  DATABASE_CONNECT_TIMEOUT_MS: z.coerce.number().int().min(100).default(5_000),
 });
 export type Config = z.infer<typeof ConfigSchema>;
 
@@ -91,4 +116,12 @@ export function requireKeys<K extends keyof Config>(
     if (config[key] === undefined) throw new ConfigError(key, `${key} is required: ${WHERE[key]}`);
   }
   return config as Config & { [P in K]-?: NonNullable<Config[P]> };
+}
+
+/**
+ * Whether start-up must find a bot token (SLACK_BOT_TOKEN unset: a stored installation, or refuse).
+ * False in dry run (`SLACK_DRY_RUN=true`), where no call reaches Slack, and when SLACK_BOT_TOKEN is set.
+ */
+export function needsBotToken(config: Pick<Config, 'SLACK_DRY_RUN' | 'SLACK_BOT_TOKEN'>): boolean {
+  return !config.SLACK_DRY_RUN && !config.SLACK_BOT_TOKEN;
 }

@@ -26,13 +26,17 @@ export const MIGRATIONS_FOLDER = findMigrationsFolder();
  */
 export async function openDatabase(
   url: string | undefined,
-  options: { migrate?: boolean; max?: number } = {},
+  options: { migrate?: boolean; max?: number; connectTimeoutMs?: number; statementTimeoutMs?: number } = {},
 ) {
   const target = parseDatabaseUrl(url);
   let handle: DatabaseHandle;
   if (target.driver === 'postgres') {
     const { openPostgres } = await import('./postgres.js');
-    handle = await openPostgres(target.url, target, { max: options.max });
+    handle = await openPostgres(target.url, target, {
+      max: options.max,
+      connectTimeoutMs: options.connectTimeoutMs,
+      statementTimeoutMs: options.statementTimeoutMs,
+    });
   } else {
     // Lazy: the Lambda bundle replaces this module with one that refuses (PGlite is not in it).
     const { openPglite } = await import('./pglite.js');

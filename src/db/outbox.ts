@@ -1,11 +1,28 @@
 import { and, eq, sql } from 'drizzle-orm';
 import * as z from 'zod';
 import type { Database } from './database.js';
+import { OWNER_LOCK_SEED } from './owner-key.js';
 import { rows } from './rows.js';
 import { outbox } from './schema.js';
 
-/** How long a claimed effect stays claimed; a process that died mid-run frees its effects after this. */
+/**
+ * How long a lease lasts when nothing else says so. A lease with an owner (a Node process holding
+ * its owner lock) ends when the owner dies, whatever this says; one without (Workers, Lambda) ends here.
+ */
 export const LEASE_MS = 60_000;
+
+/** Who takes a lease and for how long: `owner` null (Workers, Lambda) means it ends by expiry only. */
+export interface Lease {
+  owner: string | null;
+  ms: number;
+}
+
+/**
+ * An owner takes back its own lease that it no longer holds in memory once it was taken this long
+ * ago: a recording whose answer was lost (the connection dropped after the commit), a mark it gave
+ * up on. Longer than any wait for a recording's answer, so it never races the run it was taken for.
+ */
+export const OWN_ORPHAN_AFTER_MS = 10_000;
 
 /** An outbox row leased to this process, without its effect. */
 export const LeasedRowSchema = z.object({
@@ -27,18 +44,42 @@ const ClaimedRowSchema = LeasedRowSchema.extend({ action: z.unknown() });
 export const iso = (date: Date) => date.toISOString();
 
 /**
- * Claims up to `limit` runnable effects (pending and due, or claimed by a process whose lease ran out). `FOR UPDATE SKIP LOCKED`: concurrent claimers never get the same effect.
+ * Claims up to `limit` runnable effects for `lease.owner`: pending and due; leased to an owner whose
+ * lock is free (it died: taken at once, whatever the expiry); leased to no owner and expired; or
+ * leased to this owner over `OWN_ORPHAN_AFTER_MS` ago and not `held` in its memory. Leases of live
+ * owners are never taken.
+ * The owner test takes the owner's lock for the transaction only (`pg_try_advisory_xact_lock`): it
+ * fails while the owner's session holds it. On PGlite there is no other session, so any other owner
+ * is dead, as the one-process data-directory lock says. `FOR UPDATE SKIP LOCKED`: concurrent
+ * claimers never get the same effect.
  */
-export async function claimEffects(db: Database, options: { now: Date; limit: number }): Promise<Claimed[]> {
+export async function claimEffects(
+  db: Database,
+  options: { now: Date; limit: number; lease?: Lease; held?: number[] },
+): Promise<Claimed[]> {
   const now = iso(options.now);
-  const lease = iso(new Date(options.now.getTime() + LEASE_MS));
+  const owner = options.lease?.owner ?? null;
+  const leaseMs = options.lease?.ms ?? LEASE_MS;
+  const until = iso(new Date(options.now.getTime() + leaseMs));
+  const orphanedBefore = iso(new Date(options.now.getTime() + leaseMs - OWN_ORPHAN_AFTER_MS));
   const result = await db.execute(sql`
+    with others as (
+      select distinct locked_by as owner from outbox
+      where status = 'running' and locked_by is not null and locked_by is distinct from ${owner}::text
+    ), dead as (
+      select owner from others where pg_try_advisory_xact_lock(hashtextextended(owner, ${OWNER_LOCK_SEED}::bigint))
+    )
     update outbox
-    set status = 'running', attempts = attempts + 1, locked_until = ${lease}::timestamptz, updated_at = ${now}::timestamptz
+    set status = 'running', attempts = attempts + 1, locked_until = ${until}::timestamptz,
+        locked_by = ${owner}::text, updated_at = ${now}::timestamptz
     where id in (
       select id from outbox
-      where ((status = 'pending' and next_attempt_at <= ${now}::timestamptz)
-          or (status = 'running' and locked_until < ${now}::timestamptz))
+      where (status = 'pending' and next_attempt_at <= ${now}::timestamptz)
+         or (status = 'running' and (
+              (locked_by is null and locked_until < ${now}::timestamptz)
+           or (locked_by = ${owner}::text and locked_until < ${orphanedBefore}::timestamptz
+               and id not in ${idList(options.held ?? [])})
+           or locked_by in (select owner from dead)))
       order by id
       limit ${options.limit}
       for update skip locked

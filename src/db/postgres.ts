@@ -3,19 +3,33 @@ import postgres from 'postgres';
 import { StoreUnavailableError } from '../core/errors.js';
 import type { DatabaseHandle } from './database.js';
 
-/** Seconds to wait for a connection before saying the server cannot be reached. */
-const CONNECT_TIMEOUT_SECONDS = 5;
+/** Defaults of DATABASE_CONNECT_TIMEOUT_MS and DATABASE_STATEMENT_TIMEOUT_MS (src/config/settings.ts). */
+export const CONNECT_TIMEOUT_MS = 5_000;
+export const STATEMENT_TIMEOUT_MS = 5_000;
+/**
+ * Longest wait between two attempts to reconnect, in seconds. postgres.js's own backoff grows to
+ * 20 s, so a database back after an outage of a few seconds would wait up to that long for acks.
+ */
+export const RECONNECT_BACKOFF_MAX_S = 0.25;
+
+/** Seconds before reconnect attempt `retries`: 50 ms, doubling, at most `RECONNECT_BACKOFF_MAX_S`. */
+export const reconnectBackoff = (retries: number) => Math.min(0.05 * 2 ** retries, RECONNECT_BACKOFF_MAX_S);
 
 /** Opens PostgreSQL through postgres.js (Node, Lambda, and Workers with nodejs_compat or Hyperdrive). */
 export async function openPostgres(
   url: string,
   where: { host: string; port: string; database: string },
-  options: { max?: number; probe?: boolean } = {},
+  options: { max?: number; probe?: boolean; connectTimeoutMs?: number; statementTimeoutMs?: number } = {},
 ): Promise<DatabaseHandle> {
+  const connectMs = options.connectTimeoutMs ?? CONNECT_TIMEOUT_MS;
   const client = postgres(url, {
     max: options.max ?? 10,
-    connect_timeout: CONNECT_TIMEOUT_SECONDS,
+    connect_timeout: connectMs / 1000,
+    backoff: reconnectBackoff,
     onnotice: () => {},
+    // The server ends a statement that runs longer (a lock wait, a stuck plan). A server that does
+    // not answer at all is the caller's deadline to handle (RECORD_DEADLINE_MS).
+    connection: { statement_timeout: options.statementTimeoutMs ?? STATEMENT_TIMEOUT_MS },
   });
   const handle: DatabaseHandle = {
     db: drizzle(client, { casing: 'snake_case' }),
@@ -32,7 +46,7 @@ export async function openPostgres(
       await client`select 1`;
     } catch (error) {
       await client.end({ timeout: 0 }).catch(() => {});
-      throw new StoreUnavailableError(describeConnectError(error, { ...where, url }));
+      throw new StoreUnavailableError(describeConnectError(error, { ...where, url, connectMs }));
     }
   }
   return handle;
@@ -45,6 +59,8 @@ export interface ConnectTarget {
   database: string;
   /** DATABASE_URL, read for its user and `sslmode` only. */
   url: string;
+  /** The connect timeout used, for "no answer in N s". */
+  connectMs?: number;
 }
 
 const UNREACHABLE = new Set([
@@ -96,7 +112,8 @@ export function describeConnectError(error: unknown, target: ConnectTarget): str
     return `PostgreSQL at ${at} refused SSL (${server}): remove sslmode=${ssl} from DATABASE_URL, or turn ssl on in the server`;
   }
   if (typeof code === 'string' && UNREACHABLE.has(code)) {
-    const why = code === 'CONNECT_TIMEOUT' ? `no answer in ${CONNECT_TIMEOUT_SECONDS} s` : code;
+    const why =
+      code === 'CONNECT_TIMEOUT' ? `no answer in ${(target.connectMs ?? CONNECT_TIMEOUT_MS) / 1000} s` : code;
     return `cannot reach PostgreSQL at ${at} (${why}): start the server, or unset DATABASE_URL to use the embedded database`;
   }
   const reason = typeof code === 'string' ? `${code}: ${server}` : server;

@@ -2,7 +2,7 @@ import * as z from 'zod';
 import type { NormalizedEvent } from '../core/event.js';
 import { batched } from './batch.js';
 import type { RawSql } from './database.js';
-import { type Claimed, iso, LEASE_MS, LeasedRowSchema } from './outbox.js';
+import { type Claimed, iso, LEASE_MS, type Lease, LeasedRowSchema } from './outbox.js';
 import { rows } from './rows.js';
 import { classifyDatabaseError, storableJson, storableText } from './sqlstate.js';
 
@@ -30,11 +30,11 @@ const RECORD_SQL = `
     returning id, dedup_key
   ), o as (
     insert into outbox (delivery_id, position, action, team_id, enterprise_id, next_attempt_at, updated_at,
-                        status, attempts, locked_until)
+                        status, attempts, locked_until, locked_by)
     select d.id, e.ord - 1, e.value, i.team_id, i.enterprise_id, $2::text::timestamptz, $2::text::timestamptz,
            case when $3::text is null then 'pending' else 'running' end,
            case when $3::text is null then 0 else 1 end,
-           $3::text::timestamptz
+           $3::text::timestamptz, $4::text
     from d join input i using (dedup_key), jsonb_array_elements(i.effects) with ordinality as e(value, ord)
     returning id, delivery_id, position, team_id, enterprise_id, attempts
   )
@@ -43,16 +43,23 @@ const RECORD_SQL = `
 // The effects themselves are not read back: the caller has them.
 const RecordedRow = LeasedRowSchema.extend({ dedup_key: z.string() });
 
+/** What `lease` may be: `true` is a lease with no owner for `LEASE_MS`. */
+type LeaseOption = boolean | Lease | null | undefined;
+
+const leaseOf = (option: LeaseOption): Lease | null =>
+  option === true ? { owner: null, ms: LEASE_MS } : option ? option : null;
+
 /**
  * Records deliveries and their effects in one statement, each `recorded` or `duplicate`.
- * `lease: true` records the effects already claimed by the caller (it runs them right after the
- * ack): no claim query on the hot path, and a crash before they ran frees them when the lease ends.
+ * With a `lease` the effects are recorded already claimed by the caller (it runs them right after
+ * the ack), for its owner: no claim query on the hot path. A crash before they ran frees them when
+ * the owner's lock goes free, or (no owner) when the lease ends.
  */
 export async function recordDeliveries<E>(
   raw: RawSql,
   batch: ToRecord<E>[],
   now: Date,
-  options: { lease?: boolean } = {},
+  options: { lease?: LeaseOption } = {},
 ): Promise<RecordResult<E>[]> {
   // One row per key: a key twice in the input would attach both rows' effects to its delivery.
   // Keys as stored (NUL stripped), so the rows read back find their delivery.
@@ -64,9 +71,10 @@ export async function recordDeliveries<E>(
     enterprise_id: event.enterpriseId,
     effects,
   }));
-  const lease = options.lease ? iso(new Date(now.getTime() + LEASE_MS)) : null;
+  const lease = leaseOf(options.lease);
+  const until = lease ? iso(new Date(now.getTime() + lease.ms)) : null;
   // jsonb refuses \u0000: a handler may echo a user's text that holds one, and that delivery is legitimate.
-  const result = await raw(RECORD_SQL, [storableJson(input), iso(now), lease]);
+  const result = await raw(RECORD_SQL, [storableJson(input), iso(now), until, lease?.owner ?? null]);
   const byKey = new Map<string, Claimed<E>[]>();
   for (const { dedup_key, ...row } of rows(result, RecordedRow)) {
     const effect = unique.get(dedup_key)?.effects[row.position];
@@ -97,24 +105,42 @@ export async function recordDelivery<E>(
   event: NormalizedEvent,
   effects: E[],
   now: Date,
-  options: { lease?: boolean } = {},
+  options: { lease?: LeaseOption } = {},
 ): Promise<RecordResult<E>> {
   const [result] = await recordDeliveries(raw, [{ event, effects }], now, options);
   return result ?? { status: 'duplicate' };
 }
 
+/** Deliveries waiting to be recorded, past which a new one is refused at once (`RecorderBusyError`). */
+export const MAX_WAITING_RECORDS = 1_000;
+
+/** Too many deliveries are already waiting to be recorded (the store is slow or gone): refuse, do not queue. */
+export class RecorderBusyError extends Error {
+  override readonly name = 'RecorderBusyError';
+}
+
 /**
  * Group commit: deliveries that arrive together (a burst, many concurrent requests) are recorded
  * in one statement and one transaction, one statement at a time, so batches grow with the load.
- * A lone delivery waits one turn of the event loop.
+ * A lone delivery waits one turn of the event loop. At most `maxWaiting` wait: while the store
+ * hangs, the next one is refused at once instead of piling up.
  */
 export class DeliveryRecorder<E> {
   readonly #record: (item: ToRecord<E>) => Promise<RecordResult<E> | { status: 'failed'; error: unknown }>;
+  readonly #maxWaiting: number;
+  #waiting = 0;
 
   constructor(
     raw: RawSql,
-    options: { lease?: boolean; now?: () => Date; maxBatch?: number; maxInFlight?: number } = {},
+    options: {
+      lease?: LeaseOption;
+      now?: () => Date;
+      maxBatch?: number;
+      maxInFlight?: number;
+      maxWaiting?: number;
+    } = {},
   ) {
+    this.#maxWaiting = options.maxWaiting ?? MAX_WAITING_RECORDS;
     this.#record = batched(
       async (items: ToRecord<E>[]) => {
         const now = options.now?.() ?? new Date();
@@ -141,8 +167,16 @@ export class DeliveryRecorder<E> {
 
   /** Records `event` with its effects, together with whatever else is being recorded now. */
   async record(event: NormalizedEvent, effects: E[]): Promise<RecordResult<E>> {
-    const result = await this.#record({ event, effects });
-    if (result.status === 'failed') throw result.error;
-    return result;
+    if (this.#waiting >= this.#maxWaiting) {
+      throw new RecorderBusyError(`${this.#waiting} deliveries are already waiting for the store`);
+    }
+    this.#waiting++;
+    try {
+      const result = await this.#record({ event, effects });
+      if (result.status === 'failed') throw result.error;
+      return result;
+    } finally {
+      this.#waiting--;
+    }
   }
 }

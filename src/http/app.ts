@@ -2,6 +2,8 @@ import { type Context, Hono } from 'hono';
 import { HTTPException } from 'hono/http-exception';
 import type { Logger } from '../core/context.js';
 import { normalizeHttp } from '../core/normalize.js';
+import { type Inspector, inspectorRoutes } from '../inspector/index.js';
+import { type RefusalLog, refusalLog } from '../log/refusals.js';
 import { type OAuthSettings, oauthRoutes } from '../oauth/routes.js';
 import type { Pipeline } from '../pipeline/build.js';
 import { type SlackSignatureVariables, slackSignature } from './slack-signature.js';
@@ -17,6 +19,8 @@ export interface HttpServices {
   pipeline(): Promise<Pipeline>;
   /** The OAuth install flow's settings; unset: `/slack/install` answers 404. */
   oauth?: OAuthSettings;
+  /** The delivery inspector; unset: `/_inspect` answers 404. */
+  inspector?: Inspector;
 }
 
 /** The app's Hono environment: bindings are the runtime's (Worker bindings, or none). */
@@ -37,6 +41,8 @@ export interface HttpRuntime {
   /** A synchronous HMAC-SHA256 for the signature check (Node's, much cheaper there); Web Crypto when absent. */
   hmac?: HmacSha256;
   logger: Logger;
+  /** Where refused requests (401, 400, 413, 415) are logged; default: `refusalLog(logger)`. */
+  refusals?: RefusalLog;
   version: string;
 }
 
@@ -47,6 +53,7 @@ const error = (c: Context, status: 400 | 404 | 405 | 415 | 500 | 503, code: stri
 export function createApp(runtime: HttpRuntime): Hono<AppEnv> {
   const app = new Hono<AppEnv>();
   const { logger } = runtime;
+  const refused = runtime.refusals ?? refusalLog(logger); // once at warn; repeats counted per minute
 
   app.post(
     '/slack/events',
@@ -58,6 +65,7 @@ export function createApp(runtime: HttpRuntime): Hono<AppEnv> {
       signingSecret: (c) => c.var.services.signingSecret,
       maxBodyBytes: MAX_BODY_BYTES,
       hmac: runtime.hmac,
+      refused,
     }),
     async function slackEvents(c) {
       const started = performance.now();
@@ -69,8 +77,9 @@ export function createApp(runtime: HttpRuntime): Hono<AppEnv> {
         retryReason: c.req.header('x-slack-retry-reason'),
       });
       if (!inbound.ok) {
-        logger.warn(`delivery refused: ${inbound.error.message}`, { code: inbound.error.code });
         const status = inbound.error.code === 'unsupported_media_type' ? 415 : 400;
+        const { code, message } = inbound.error;
+        refused({ status, code, reason: message, path: c.req.path, userAgent: c.req.header('user-agent') });
         return error(c, status, inbound.error.code, inbound.error.message);
       }
       if (inbound.value.type === 'url_verification') return c.json({ challenge: inbound.value.challenge });
@@ -104,6 +113,8 @@ export function createApp(runtime: HttpRuntime): Hono<AppEnv> {
   });
 
   app.route('/slack', oauthRoutes(runtime)); // GET /slack/install, GET /slack/oauth_redirect
+  const inspector = inspectorRoutes<AppEnv>(async (c) => (await runtime.services(c)).inspector);
+  app.route('/_inspect', inspector); // the delivery inspector: 404 where the runtime gives none
 
   app.notFound((c) => error(c, 404, 'not_found', `no route for ${c.req.method} ${c.req.path}`));
   app.onError((err, c) => {

@@ -3,20 +3,60 @@ import type { Context } from 'hono';
 const decoder = new TextDecoder();
 
 /**
- * Reads a request body as text, or returns `null` when it is larger than `maxBytes`.
+ * How long a body may take to arrive. Slack sends its small bodies at once and wants an ack within
+ * 3 s; a body shorter than its Content-Length (a broken client) would otherwise hold the request open.
+ */
+export const BODY_TIMEOUT_MS = 5_000;
+
+/** A body read in full, or why not. */
+export type ReadBody =
+  | { ok: true; body: string }
+  | { ok: false; code: 'body_too_large' | 'body_timeout'; message: string };
+
+const tooLarge = (maxBytes: number): ReadBody => ({
+  ok: false,
+  code: 'body_too_large',
+  message: `the body is larger than ${maxBytes} bytes`,
+});
+
+/**
+ * Reads a request body as text: refused when it is larger than `maxBytes`, or when it has not
+ * arrived in full within `timeoutMs` (a body shorter than its Content-Length).
  *
  * With a Content-Length (Slack always sends one), the size is checked before anything is read and
  * the body is then read in one piece: on Node, @hono/node-server reads it straight from the socket
  * without building a web `Request` (hono's `bodyLimit` reads `c.req.raw.body`, which builds one:
  * ~6% of the server's CPU under load, bench: http). A chunked body is streamed and cut off at the limit.
  */
-export async function readBody(c: Context, maxBytes: number): Promise<string | null> {
+export async function readBody(c: Context, maxBytes: number, timeoutMs = BODY_TIMEOUT_MS): Promise<ReadBody> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const timedOut = new Promise<ReadBody>((resolve) => {
+    timer = setTimeout(
+      () =>
+        resolve({
+          ok: false,
+          code: 'body_timeout',
+          message: `the body did not arrive in full within ${timeoutMs / 1000} s (shorter than its Content-Length?)`,
+        }),
+      timeoutMs,
+    );
+  });
+  const reading = read(c, maxBytes);
+  reading.catch(() => {}); // a read abandoned at the timeout may fail later, when the socket closes
+  try {
+    return await Promise.race([reading, timedOut]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+async function read(c: Context, maxBytes: number): Promise<ReadBody> {
   const length = c.req.header('content-length');
   if (length !== undefined && c.req.header('transfer-encoding') === undefined) {
-    return Number(length) <= maxBytes ? c.req.text() : null;
+    return Number(length) <= maxBytes ? { ok: true, body: await c.req.text() } : tooLarge(maxBytes);
   }
   const reader = c.req.raw.body?.getReader();
-  if (!reader) return '';
+  if (!reader) return { ok: true, body: '' };
   const chunks: Uint8Array[] = [];
   let size = 0;
   for (;;) {
@@ -25,7 +65,7 @@ export async function readBody(c: Context, maxBytes: number): Promise<string | n
     size += value.byteLength;
     if (size > maxBytes) {
       await reader.cancel();
-      return null;
+      return tooLarge(maxBytes);
     }
     chunks.push(value);
   }
@@ -35,5 +75,5 @@ export async function readBody(c: Context, maxBytes: number): Promise<string | n
     body.set(chunk, offset);
     offset += chunk.byteLength;
   }
-  return decoder.decode(body);
+  return { ok: true, body: decoder.decode(body) };
 }

@@ -7,12 +7,14 @@ import type { NormalizedEvent } from '../core/event.js';
 import { storedEffectSchema } from '../core/stored-effect.js';
 import type { DatabaseHandle, StoreHandle } from '../db/database.js';
 import { deleteInstallation } from '../db/installations.js';
-import { DeliveryRecorder } from '../db/record.js';
+import { DeliveryRecorder, MAX_WAITING_RECORDS } from '../db/record.js';
 import { SlackClients } from '../slack/client.js';
+import { dryRunRunner } from '../slack/dry-run.js';
 import { slackRunner } from '../slack/execute.js';
 import { botTokens, tokenRefresh } from '../slack/tokens.js';
 import { type RunnerTable, runnerFrom } from './effects.js';
 import { type DrainReport, Executor, type ExecutorOptions } from './executor/executor.js';
+import { expiryLease, ownedLease } from './executor/lease.js';
 import { type Taken, takeDelivery } from './take-delivery.js';
 
 /** What every mount shares: take one delivery, drain leftovers, wait for running effects. */
@@ -38,6 +40,11 @@ export interface PipelineOptions<T extends AppTypes> {
   /** WebClient's fetch: keep-alive on Node, the workerd wrapper on Workers. */
   slackFetch?: FetchFunction;
   executor?: ExecutorOptions;
+  /**
+   * This process's owner id (a Node process holding its owner lock, `holdOwnerLock`): its leases end
+   * when it dies. Unset (Workers, Lambda): leases end by expiry (`EXPIRY_LEASE_MS`).
+   */
+  owner?: string;
 }
 
 /** Wires the pipeline: the app's router and look-ups, the recorder, Slack clients and the executor. */
@@ -54,9 +61,11 @@ export function createPipeline<T extends AppTypes>(options: PipelineOptions<T>):
     clients: new SlackClients({ slackApiUrl: config.SLACK_API_URL, fetch: options.slackFetch }),
     botToken,
   });
+  // SLACK_DRY_RUN: print each Slack call instead of making it; the effect is recorded as done.
+  const slackOrDry = config.SLACK_DRY_RUN ? dryRunRunner(logger) : slack;
   const runners: RunnerTable<T['write']> = {
-    api: slack,
-    respond: slack,
+    api: slackOrDry,
+    respond: slackOrDry,
     uninstall: async (effect) => {
       await deleteInstallation(database.db, effect);
       botToken.clear(); // its tokens are gone
@@ -68,16 +77,21 @@ export function createPipeline<T extends AppTypes>(options: PipelineOptions<T>):
     settings: options.settings,
     now: () => new Date(),
   };
+  const lease = options.owner ? ownedLease(options.owner) : expiryLease;
   const parts = {
     router: app.router,
     ctx,
-    recorder: new DeliveryRecorder<Effect<T['write']>>(database.raw, { lease: true }),
+    recorder: new DeliveryRecorder<Effect<T['write']>>(database.raw, { lease }),
     executor: new Executor(database.db, runnerFrom(runners), storedEffectSchema(app.writes.schema), {
       logger,
+      lease,
       ...options.executor,
     }),
     logger,
     outage: { refused: 0 },
+    deadlineMs: config.RECORD_DEADLINE_MS,
+    maxPending: MAX_WAITING_RECORDS,
+    pending: { n: 0 },
   };
   return {
     take: (event, takeOptions) => takeDelivery(parts, event, takeOptions),

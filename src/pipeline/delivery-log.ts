@@ -1,6 +1,6 @@
 import type { Logger } from '../core/context.js';
 import type { NormalizedEvent } from '../core/event.js';
-import type { Outcome } from './executor/executor.js';
+import type { DrainReport, Outcome } from './executor/executor.js';
 import type { Taken } from './take-delivery.js';
 
 /** Counts the deliveries refused during one outage, so it is logged once, not once per delivery. */
@@ -50,12 +50,34 @@ export function logDelivery(
   });
 }
 
-/** One line per effect run after the ack. */
+/** One line per effect run after the ack; one that failed for good names its attempts and Slack's error. */
 export function logOutcomes(logger: Logger, event: NormalizedEvent, outcomes: Outcome[]): void {
   for (const outcome of outcomes) {
-    const line = `  ↳ ${outcome.effect} ${outcome.status}`;
     const fields = { delivery: event.deliveryId, ms: outcome.ms, error: outcome.error };
-    if (outcome.status === 'done') logger.info(line, fields);
-    else logger.warn(line, fields);
+    if (outcome.status === 'done') logger.info(`  ↳ ${outcome.effect} done`, fields);
+    else if (outcome.status === 'retry') logger.warn(`  ↳ ${outcome.effect} retry`, fields);
+    else {
+      logger.error(`  ↳ ${outcome.effect} failed for good`, {
+        delivery: event.deliveryId,
+        attempts: outcome.attempts,
+        error: outcome.error,
+      });
+    }
+  }
+}
+
+/**
+ * What a drain did: one line with the counts, then one error line per effect that failed for good,
+ * naming its delivery (the row id `npm run deliveries -- show` takes), method, attempts and Slack's error.
+ */
+export function logDrain(logger: Logger, report: DrainReport): void {
+  const { failures = [], ...counts } = report;
+  if (counts.done + counts.retried + counts.failed + counts.pruned > 0) logger.info('drain', counts);
+  for (const failure of failures) {
+    logger.error(`effect failed for good: ${failure.effect}`, {
+      delivery: failure.delivery,
+      attempts: failure.attempts,
+      error: failure.error,
+    });
   }
 }

@@ -5,6 +5,7 @@ import type { NormalizedEvent } from '../core/event.js';
 import type { Router } from '../core/router.js';
 import type { DeliveryRecorder, RecordResult } from '../db/record.js';
 import { classifyDatabaseError } from '../db/sqlstate.js';
+import { DeadlineError, withDeadline } from './deadline.js';
 import { logDelivery, logOutcomes, type OutageLog } from './delivery-log.js';
 import type { Executor, Outcome } from './executor/executor.js';
 
@@ -17,6 +18,11 @@ export interface PipelineParts<T extends AppTypes> {
   executor: Executor<Effect<T['write']>>;
   logger: Logger;
   outage?: OutageLog;
+  /** Longest wait for routing + recording before answering `unavailable` (RECORD_DEADLINE_MS); none when unset. */
+  deadlineMs?: number;
+  /** Deliveries still being decided (past their deadline too), past which the next is refused at once. */
+  maxPending?: number;
+  pending?: { n: number };
 }
 
 /**
@@ -54,9 +60,37 @@ export async function takeDelivery<T extends AppTypes>(
   options: { receivedAt?: number } = {},
 ): Promise<Taken> {
   const receivedAt = options.receivedAt ?? performance.now();
-  const taken = await decide(parts, event);
+  const taken = await decideInTime(parts, event);
   logDelivery(parts.logger, event, taken, performance.now() - receivedAt, parts.outage);
   return taken;
+}
+
+/**
+ * `decide` within `deadlineMs`: a store that hangs must not hold an ack past Slack's 3 s. Past the
+ * deadline the answer is `unavailable` (Slack retries); if the delivery is recorded after all, its
+ * effects run as usual and the retry finds a duplicate. Too many still waiting: `unavailable` at once.
+ */
+async function decideInTime<T extends AppTypes>(
+  parts: PipelineParts<T>,
+  event: NormalizedEvent,
+): Promise<Taken> {
+  if (parts.deadlineMs === undefined) return decide(parts, event);
+  const pending = parts.pending ?? { n: 0 };
+  if (pending.n >= (parts.maxPending ?? Number.POSITIVE_INFINITY)) {
+    return { status: 'unavailable', error: `${pending.n} deliveries are already waiting for the store` };
+  }
+  pending.n++;
+  const decided = decide(parts, event).finally(() => pending.n--);
+  try {
+    return await withDeadline(decided, parts.deadlineMs, 'recording the delivery');
+  } catch (error) {
+    if (!(error instanceof DeadlineError)) throw error;
+    void decided.then(
+      (late) => (late.status === 'ack' ? late.after() : []),
+      () => [],
+    );
+    return { status: 'unavailable', error: error.message };
+  }
 }
 
 async function decide<T extends AppTypes>(parts: PipelineParts<T>, event: NormalizedEvent): Promise<Taken> {

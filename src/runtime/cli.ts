@@ -19,16 +19,36 @@ export class StartupError extends Error {
   override readonly name = 'StartupError';
 }
 
+/** What a fresh clone is told when `.env` is missing and so is a required setting. */
+export const NO_ENV_FILE =
+  'no .env: cp .env.example .env, then fill it in; SLACK_SOCKET_MODE=true runs on a laptop without a public URL';
+
 /** Reads `.env` (if present) into `process.env`, then parses the settings. */
 export function nodeConfig(): Config {
   if (existsSync('.env')) process.loadEnvFile('.env');
   return loadConfig(process.env);
 }
 
+/**
+ * A required setting is missing where `.env.example` sits but `.env` was never made (a fresh clone):
+ * the fix is the copy, not the one variable. Where there is no `.env.example` (a server configured
+ * through its environment), the line naming the variable stays.
+ */
+function missingEnvFile(error: unknown): boolean {
+  return (
+    error instanceof ConfigError &&
+    error.message.startsWith(`${error.variable} is required`) &&
+    !existsSync('.env') &&
+    existsSync('.env.example')
+  );
+}
+
 /** Runs a command's `main`, printing a user mistake as one line and exit code 1. */
 export function runMain(main: () => Promise<void>): void {
   main().catch((error: unknown) => {
-    if (error instanceof StartupError || USER_ERRORS.some((type) => error instanceof type)) {
+    if (missingEnvFile(error)) {
+      console.error(`error: ${NO_ENV_FILE}`);
+    } else if (error instanceof StartupError || USER_ERRORS.some((type) => error instanceof type)) {
       console.error(`error: ${(error as Error).message}`);
     } else {
       console.error(error);

@@ -7,6 +7,7 @@ import { createApp } from '../http/app.js';
 import { createLogger } from '../log/logger.js';
 import { oauthSettings } from '../oauth/routes.js';
 import { createPipeline } from '../pipeline/build.js';
+import { logDrain } from '../pipeline/delivery-log.js';
 import { keepAliveFetch } from '../slack/keep-alive-fetch.js';
 import { refreshDueTokens } from '../slack/tokens.js';
 import { nodeHmac } from './node-hmac.js';
@@ -18,12 +19,14 @@ export const EFFECT_BUDGET_MS = 2_000;
 /** Built once per Lambda instance, on its first invocation. */
 const ready = (async () => {
   const config = requireKeys(loadConfig(process.env), ['SLACK_SIGNING_SECRET', 'DATABASE_URL']);
-  const logger = createLogger(config.LOG_LEVEL);
+  const logger = createLogger({ level: config.LOG_LEVEL, format: config.LOG_FORMAT });
   // One invocation at a time per instance: one connection is enough. PostgreSQL is migrated by
   // `npm run db:migrate` before a deploy; an embedded database (tests) migrates itself.
   const database = await openDatabase(config.DATABASE_URL, {
     max: 1,
     migrate: !config.DATABASE_URL.startsWith('postgres'),
+    connectTimeoutMs: config.DATABASE_CONNECT_TIMEOUT_MS,
+    statementTimeoutMs: config.DATABASE_STATEMENT_TIMEOUT_MS,
   });
   const app = linkApp(logger);
   const pipeline = createPipeline({
@@ -55,7 +58,7 @@ const ready = (async () => {
     logger,
     version: VERSION,
   });
-  return { pipeline, lambda: handle(http) };
+  return { pipeline, logger, lambda: handle(http) };
 })();
 // A start-up error is reported by every invocation (it awaits `ready`), not as an unhandled rejection.
 ready.catch(() => {});
@@ -66,7 +69,9 @@ export const handler: ReturnType<typeof handle> = async (event, context) =>
 
 /** Runs every pending effect; schedule it (EventBridge, every minute). */
 export async function drain() {
-  const { pipeline } = await ready;
+  const { pipeline, logger } = await ready;
   await refreshDueTokens(pipeline.database.db, loadConfig(process.env), keepAliveFetch()); // idle workspaces too
-  return pipeline.drain();
+  const report = await pipeline.drain();
+  logDrain(logger, report); // the counts, and each effect that failed for good
+  return report;
 }

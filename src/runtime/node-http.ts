@@ -1,14 +1,20 @@
 import type { AddressInfo } from 'node:net';
 import { serve } from '@hono/node-server';
-import { type Config, requireKeys } from '../config/settings.js';
+import { type Config, needsBotToken, requireKeys } from '../config/settings.js';
 import type { SlackApp } from '../core/app.js';
 import type { AppTypes, Logger } from '../core/context.js';
+import { ConfigError } from '../core/errors.js';
 import type { DatabaseHandle, StoreHandle } from '../db/database.js';
+import { hasInstallations } from '../db/installations.js';
+import { type OwnerLock, takeOwnerLock } from '../db/locks.js';
 import { createApp } from '../http/app.js';
+import { withInspector } from '../inspector/index.js';
 import { oauthSettings } from '../oauth/routes.js';
 import { createPipeline } from '../pipeline/build.js';
 import { startDrainLoop } from '../pipeline/executor/drain-loop.js';
+import { DRAIN_CONCURRENCY } from '../pipeline/executor/executor.js';
 import { keepAliveFetch } from '../slack/keep-alive-fetch.js';
+import { describeListenError } from './listen-errors.js';
 import { nodeHmac } from './node-hmac.js';
 import { VERSION } from './version.js';
 
@@ -29,16 +35,39 @@ export async function startHttpServer<T extends AppTypes>(options: {
   logger: Logger;
   /** Use Node's global fetch for WebClient instead of keep-alive node:http (for the benchmark's comparison). */
   globalFetch?: boolean;
+  /** This process's owner lock (its leases end with it); taken here when unset. */
+  ownerLock?: OwnerLock | null;
 }): Promise<RunningServer> {
   const config = requireKeys(options.config, ['SLACK_SIGNING_SECRET']);
   const { database, logger } = options;
-  const pipeline = createPipeline({
-    ...options,
-    config,
-    slackFetch: options.globalFetch ? undefined : keepAliveFetch(),
-  });
+  // Without a token nor an install flow, every effect would fail: refuse, as the socket shim does.
+  // needsBotToken: false with SLACK_BOT_TOKEN set, and in dry run (SLACK_DRY_RUN=true), where no call reaches Slack.
+  if (needsBotToken(config) && !config.SLACK_CLIENT_ID && !(await hasInstallations(database.db))) {
+    throw new ConfigError(
+      'SLACK_BOT_TOKEN',
+      'SLACK_BOT_TOKEN is required (no installation is stored, and SLACK_CLIENT_ID is unset so none can be made): install the app to your workspace and copy OAuth & Permissions → Bot User OAuth Token (xoxb-…)',
+    );
+  }
+  const ownerLock =
+    options.ownerLock === undefined
+      ? await takeOwnerLock(database.driver, config.DATABASE_URL)
+      : options.ownerLock;
+  const { pipeline, inspector } = withInspector(
+    createPipeline({
+      ...options,
+      config,
+      owner: ownerLock?.owner,
+      slackFetch: options.globalFetch ? undefined : keepAliveFetch({ maxSockets: DRAIN_CONCURRENCY }),
+    }),
+    { ...options, config, mode: 'HTTP', version: VERSION },
+  );
   const oauth = oauthSettings(config, options.globalFetch ? undefined : keepAliveFetch());
-  const services = { pipeline: async () => pipeline, signingSecret: config.SLACK_SIGNING_SECRET, oauth };
+  const services = {
+    pipeline: async () => pipeline,
+    signingSecret: config.SLACK_SIGNING_SECRET,
+    oauth,
+    inspector,
+  };
   const app = createApp({
     services: async () => services,
     defer: (_c, work) => {
@@ -48,12 +77,14 @@ export async function startHttpServer<T extends AppTypes>(options: {
     logger,
     version: VERSION,
   });
-  const drain = startDrainLoop(pipeline, logger);
   const server = serve({ fetch: app.fetch, port: config.PORT, hostname: config.HOST });
   await new Promise<void>((resolve, reject) => {
     server.once('listening', resolve);
-    server.once('error', reject);
+    server.once('error', (error) =>
+      reject(describeListenError(error, { host: config.HOST, port: config.PORT })),
+    );
   });
+  const drain = startDrainLoop(pipeline, logger);
   const { address: host, port } = server.address() as AddressInfo;
   return {
     host,
@@ -63,6 +94,7 @@ export async function startHttpServer<T extends AppTypes>(options: {
       await new Promise<void>((resolve) => server.close(() => resolve()));
       await pipeline.idle();
       await database.close();
+      await ownerLock?.release();
     },
   };
 }

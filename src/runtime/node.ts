@@ -9,9 +9,11 @@ import { startHttpServer } from './node-http.js';
 
 runMain(async () => {
   const config = requireKeys(nodeConfig(), ['SLACK_SIGNING_SECRET']);
-  const logger = createLogger(config.LOG_LEVEL);
+  const logger = createLogger({ level: config.LOG_LEVEL, format: config.LOG_FORMAT });
   const database = await openDatabase(config.DATABASE_URL, {
     migrate: !config.DATABASE_URL?.startsWith('postgres'),
+    connectTimeoutMs: config.DATABASE_CONNECT_TIMEOUT_MS,
+    statementTimeoutMs: config.DATABASE_STATEMENT_TIMEOUT_MS,
   });
   await checkSchemaVersion(database, logger); // an unmigrated PostgreSQL stops here, in one line
   const app = linkApp(logger);

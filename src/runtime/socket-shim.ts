@@ -1,17 +1,24 @@
 import type { Config } from '../config/settings.js';
-import { requireKeys } from '../config/settings.js';
+import { needsBotToken, requireKeys } from '../config/settings.js';
 import type { SlackApp } from '../core/app.js';
 import type { AppTypes, Logger } from '../core/context.js';
 import { ConfigError } from '../core/errors.js';
 import type { DatabaseHandle, StoreHandle } from '../db/database.js';
 import { hasInstallations } from '../db/installations.js';
+import { type OwnerLock, takeOwnerLock } from '../db/locks.js';
+import { withInspector } from '../inspector/index.js';
 import { createPipeline } from '../pipeline/build.js';
 import { startDrainLoop } from '../pipeline/executor/drain-loop.js';
+import { DRAIN_CONCURRENCY } from '../pipeline/executor/executor.js';
 import { keepAliveFetch } from '../slack/keep-alive-fetch.js';
 import { SocketLink, type SocketModeFatalError } from '../socket/connection.js';
 import { socketMount } from '../socket/mount.js';
+import { startInspectorServer } from './inspector-server.js';
+import { VERSION } from './version.js';
 
 export interface RunningShim {
+  /** The delivery inspector's loopback URL (INSPECTOR_PORT), or null when that port was taken. */
+  inspectorUrl: string | null;
   /** Stops taking envelopes, finishes what is running (acks and effects), disconnects. */
   stop(): Promise<void>;
 }
@@ -24,19 +31,35 @@ export async function startSocketShim<T extends AppTypes>(options: {
   database: DatabaseHandle;
   logger: Logger;
   onFatal: (error: SocketModeFatalError) => void;
+  /** This process's owner lock (its leases end with it); taken here when unset. */
+  ownerLock?: OwnerLock | null;
 }): Promise<RunningShim> {
   const config = requireKeys(options.config, ['SLACK_APP_TOKEN']);
   const { database, logger } = options;
-  if (!config.SLACK_BOT_TOKEN && !(await hasInstallations(database.db))) {
+  if (needsBotToken(config) && !(await hasInstallations(database.db))) {
     throw new ConfigError(
       'SLACK_BOT_TOKEN',
       'SLACK_BOT_TOKEN is required (no installation is stored either): install the app to your workspace and copy OAuth & Permissions → Bot User OAuth Token (xoxb-…)',
     );
   }
-  const fetch = keepAliveFetch();
-  const pipeline = createPipeline({ ...options, config, slackFetch: fetch });
+  const fetch = keepAliveFetch({ maxSockets: DRAIN_CONCURRENCY });
+  const ownerLock =
+    options.ownerLock === undefined
+      ? await takeOwnerLock(database.driver, config.DATABASE_URL)
+      : options.ownerLock;
+  let link: SocketLink | null = null;
+  const { pipeline, inspector } = withInspector(
+    createPipeline({ ...options, config, owner: ownerLock?.owner, slackFetch: fetch }),
+    {
+      ...options,
+      config,
+      mode: 'Socket Mode',
+      version: VERSION,
+      connection: () => link?.status() ?? { state: 'starting', lastRefresh: null },
+    },
+  );
   const mount = socketMount(pipeline, logger);
-  const link = new SocketLink({
+  link = new SocketLink({
     appToken: config.SLACK_APP_TOKEN,
     slackApiUrl: config.SLACK_API_URL,
     fetch,
@@ -46,12 +69,16 @@ export async function startSocketShim<T extends AppTypes>(options: {
   });
   await link.start();
   const drain = startDrainLoop(pipeline, logger);
+  const inspectorServer = await startInspectorServer(inspector, { port: config.INSPECTOR_PORT, logger });
   return {
+    inspectorUrl: inspectorServer?.url ?? null,
     async stop() {
+      await inspectorServer?.close();
       drain.stop();
       await mount.stop();
       await pipeline.idle();
       await link.stop();
+      await ownerLock?.release();
     },
   };
 }

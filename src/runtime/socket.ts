@@ -10,10 +10,12 @@ import { startSocketShim } from './socket-shim.js';
 
 runMain(async () => {
   const config = requireKeys(nodeConfig(), ['SLACK_APP_TOKEN']);
-  const logger = createLogger(config.LOG_LEVEL);
+  const logger = createLogger({ level: config.LOG_LEVEL, format: config.LOG_FORMAT });
   // Opening first gives the one-line "cannot reach" error; PGlite's own lock refuses a second process here.
   const database = await openDatabase(config.DATABASE_URL, {
     migrate: !config.DATABASE_URL?.startsWith('postgres'),
+    connectTimeoutMs: config.DATABASE_CONNECT_TIMEOUT_MS,
+    statementTimeoutMs: config.DATABASE_STATEMENT_TIMEOUT_MS,
   });
   await checkSchemaVersion(database, logger); // an unmigrated PostgreSQL stops here, in one line
   const release = await holdSingleInstanceLock(config.DATABASE_URL).catch(async (error: unknown) => {
@@ -48,4 +50,5 @@ runMain(async () => {
   logger.info('Socket Mode connected: mention the bot, or type /link in a channel', {
     database: database.where,
   });
+  if (shim.inspectorUrl) logger.info(`inspector: ${shim.inspectorUrl}`);
 });

@@ -1,4 +1,5 @@
 import type { Logger } from '../../core/context.js';
+import { logDrain } from '../delivery-log.js';
 import type { DrainReport } from './executor.js';
 
 /** How often a long-running process drains leftovers (retries that came due, a crashed peer's effects). */
@@ -19,8 +20,7 @@ export function startDrainLoop(
       const report = await executor.drain();
       if (failing) logger.info('drain: store reachable again');
       failing = false;
-      if (report.done + report.retried + report.failed + report.pruned > 0)
-        logger.info('drain', { ...report });
+      logDrain(logger, report); // counts, and each effect that failed for good
     } catch (error) {
       if (!failing)
         logger.warn('drain failed; will try again', {

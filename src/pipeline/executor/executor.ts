@@ -10,11 +10,14 @@ import {
   claimEffects,
   completeEffects,
   failEffect,
-  LEASE_MS,
+  type Lease,
   pruneDeliveries,
   releaseEffects,
 } from '../../db/outbox.js';
+import { withDeadline } from '../deadline.js';
 import { Gate } from './gate.js';
+import { EFFECT_MAX_MS, expiryLease } from './lease.js';
+import { type Mark, PendingMarks } from './marks.js';
 import { DEFAULT_RETRY, nextAttemptAt, type RetryPolicy } from './retry-policy.js';
 
 /** Who an effect acts for, and which try this is (1 on the first). */
@@ -32,15 +35,25 @@ export interface Outcome {
   status: 'done' | 'retry' | 'failed';
   error?: string;
   ms: number;
+  /** The delivery's row id (deliveries.id) and which try this was (1 on the first). */
+  delivery: number;
+  attempts: number;
 }
 
 export interface ExecutorOptions extends Partial<RetryPolicy> {
-  /** Deliveries whose effects run at once; past it they queue (see `Gate`). */
+  /** Deliveries whose effects run at once after their ack; past it they queue (see `Gate`). */
   concurrency?: number;
+  /** Deliveries a drain runs at once (a restart sends a crashed process's leftovers quickly). */
+  drainConcurrency?: number;
   /** Deliveries older than this are pruned by `drain()`. */
   retentionMs?: number;
-  /** Effects claimed per round of `drain()`. */
+  /** Most effects claimed by one statement of `drain()`. */
   batch?: number;
+  /** Who holds this executor's leases, and how long they last (default: no owner, expiry only). */
+  lease?: Lease;
+  /** Longest wait for one effect (default `EFFECT_MAX_MS`) and for writing an outcome. */
+  effectTimeoutMs?: number;
+  markTimeoutMs?: number;
   now?: () => Date;
   logger?: Logger;
 }
@@ -51,9 +64,18 @@ export interface DrainReport {
   retried: number;
   failed: number;
   pruned: number;
+  /** The effects that failed for good in this drain, when any did (each is logged: see `logDrain`). */
+  failures?: Outcome[];
 }
 
 const DAY_MS = 86_400_000;
+/**
+ * Deliveries a drain runs at once: a restart sends what a crash left (hundreds of replies at a few
+ * hundred ms each) within 2 s of ready. A Node process's Slack sockets match it (node-http.ts).
+ */
+export const DRAIN_CONCURRENCY = 96;
+/** A mark that takes longer than this is kept in memory and written again. */
+const MARK_TIMEOUT_MS = 2_000;
 
 /**
  * Runs recorded effects after the ack, marks each done or failed, and drains leftovers. Effects
@@ -61,10 +83,18 @@ const DAY_MS = 86_400_000;
  */
 export class Executor<E extends Effect> {
   readonly #inFlight = new Set<Promise<unknown>>();
+  /** Effects leased to this process that it still has in memory: its own drain leaves them alone. */
+  readonly #held = new Set<number>();
   /** Marks an effect done; completions that arrive together are written in one statement. */
   readonly #complete: (id: number) => Promise<unknown>;
+  readonly #marks: PendingMarks;
   readonly #gate: Gate;
+  readonly #drainConcurrency: number;
+  readonly #drainGate: Gate;
   readonly #retry: RetryPolicy;
+  readonly #lease: Lease;
+  readonly #effectTimeoutMs: number;
+  readonly #markTimeoutMs: number;
   readonly #retentionMs: number;
   readonly #batch: number;
   readonly #now: () => Date;
@@ -82,11 +112,22 @@ export class Executor<E extends Effect> {
       maxDelayMs: options.maxDelayMs ?? DEFAULT_RETRY.maxDelayMs,
     };
     this.#gate = new Gate(options.concurrency ?? 32);
+    this.#drainConcurrency = options.drainConcurrency ?? DRAIN_CONCURRENCY;
+    this.#drainGate = new Gate(this.#drainConcurrency);
+    this.#lease = options.lease ?? expiryLease;
+    this.#effectTimeoutMs = options.effectTimeoutMs ?? EFFECT_MAX_MS;
+    this.#markTimeoutMs = options.markTimeoutMs ?? MARK_TIMEOUT_MS;
     this.#retentionMs = options.retentionMs ?? 7 * DAY_MS;
-    this.#batch = options.batch ?? 50;
+    this.#batch = options.batch ?? 256;
     this.#now = options.now ?? (() => new Date());
     this.#logger = options.logger ?? console;
     this.#complete = batched((ids: number[]) => completeEffects(this.db, ids, this.#now()).then(() => ids));
+    this.#marks = new PendingMarks((marks) => this.#writeMarks(marks), this.#logger);
+  }
+
+  /** The lease this executor's effects are recorded and claimed with. */
+  get lease(): Lease {
+    return this.#lease;
   }
 
   /**
@@ -94,10 +135,10 @@ export class Executor<E extends Effect> {
    * (epoch ms) none starts after it: the rest go back to the outbox for a drain (Lambda).
    */
   runClaimed(claimed: Claimed<E>[], options: { deadline?: number } = {}): Promise<Outcome[]> {
+    for (const row of claimed) this.#held.add(row.id);
     return this.#track(
       (async () => {
-        // Past half the lease, queued effects are left to the drain that takes them once it ends.
-        const staleAt = Date.now() + LEASE_MS / 2;
+        const staleAt = this.#staleAt();
         await this.#gate.enter();
         try {
           return await this.#runInOrder(claimed, { ...options, staleAt });
@@ -108,21 +149,59 @@ export class Executor<E extends Effect> {
     );
   }
 
-  /** Runs every due effect (after a crash, a retry delay, or another process's expired lease), then prunes. */
+  /**
+   * Runs every due effect (after a crash, a retry delay, a dead owner's lease, an expired one), then
+   * prunes. Deliveries run side by side (`drainConcurrency`), each one's effects in order.
+   */
   drain(): Promise<DrainReport> {
     return this.#track(
       (async () => {
+        await this.#marks.flush(); // outcomes first: what ran must not be claimed again
         const report: DrainReport = { done: 0, retried: 0, failed: 0, pruned: 0 };
+        const chains = new Map<number, Promise<void>>();
+        // An owner claims up to 4 rounds ahead (its leases cannot run out while they wait; fewer
+        // statements, and PGlite runs one at a time); expiry leases only what can start now.
+        const ahead = this.#drainConcurrency * (this.#lease.owner === null ? 1 : 4);
+        let active = 0;
+        const slot: { free: (() => void) | null } = { free: null };
         for (;;) {
-          const claimed = await claimEffects(this.db, { now: this.#now(), limit: this.#batch });
-          for (const row of claimed) {
-            const outcome = await this.#runStored(row);
-            if (outcome.status === 'done') report.done++;
-            else if (outcome.status === 'retry') report.retried++;
-            else report.failed++;
+          const room = ahead - active;
+          // Claims of a few rows each would cost a statement apiece: wait until half the places are free.
+          if (room < Math.ceil(ahead / 2) && active > 0) {
+            await new Promise<void>((resolve) => {
+              slot.free = resolve;
+            });
+            continue;
           }
-          if (claimed.length < this.#batch) break;
+          const limit = Math.min(this.#batch, room);
+          const claimed = await claimEffects(this.db, {
+            now: this.#now(),
+            limit,
+            lease: this.#lease,
+            held: [...this.#held],
+          });
+          const staleAt = this.#staleAt();
+          for (const row of claimed) {
+            this.#held.add(row.id);
+            active++;
+            const previous = chains.get(row.delivery_id) ?? Promise.resolve();
+            const run = (async () => {
+              await previous.catch(() => {}); // one delivery's effects in order
+              await this.#drainGate.enter();
+              try {
+                await this.#drainOne(row, staleAt, report);
+              } finally {
+                this.#drainGate.leave();
+                active--;
+                slot.free?.();
+                slot.free = null;
+              }
+            })();
+            chains.set(row.delivery_id, run);
+          }
+          if (claimed.length < limit) break;
         }
+        await Promise.all(chains.values());
         const before = new Date(this.#now().getTime() - this.#retentionMs);
         report.pruned = await pruneDeliveries(this.db, before);
         return report;
@@ -133,6 +212,37 @@ export class Executor<E extends Effect> {
   /** Resolves when every run started so far has finished (for a graceful shutdown or a Worker's waitUntil). */
   async idle(): Promise<void> {
     while (this.#inFlight.size > 0) await Promise.allSettled([...this.#inFlight]);
+    if (this.#marks.size > 0) await this.#marks.flush();
+  }
+
+  /** Outcomes kept in memory because the store did not take them (yet). */
+  get unwrittenOutcomes(): number {
+    return this.#marks.size;
+  }
+
+  /** Ends the retries of unwritten outcomes (at shutdown, after `idle()`). */
+  stop(): void {
+    this.#marks.stop();
+  }
+
+  /** A leased effect must not start after this: an expiry lease must outlast the effect. Owners' never end by time. */
+  #staleAt(): number {
+    if (this.#lease.owner !== null) return Number.POSITIVE_INFINITY;
+    return Date.now() + this.#lease.ms - this.#effectTimeoutMs;
+  }
+
+  async #drainOne(row: Claimed, staleAt: number, report: DrainReport): Promise<void> {
+    if (Date.now() >= staleAt) {
+      this.#held.delete(row.id); // its lease ends before the effect could: the next drain takes it
+      return;
+    }
+    const outcome = await this.#runStored(row);
+    if (outcome.status === 'done') report.done++;
+    else if (outcome.status === 'retry') report.retried++;
+    else {
+      report.failed++;
+      report.failures = [...(report.failures ?? []), outcome];
+    }
   }
 
   /** A delivery's effects, one after another, none started after the deadline. */
@@ -147,10 +257,13 @@ export class Executor<E extends Effect> {
         this.#logger.warn('effects waited too long to run here; a drain takes them when their lease ends', {
           ids: rest().join(','),
         });
+        for (const id of rest()) this.#held.delete(id);
         break;
       }
       if (options.deadline !== undefined && Date.now() >= options.deadline) {
-        await releaseEffects(this.db, rest(), this.#now());
+        const ids = rest();
+        await releaseEffects(this.db, ids, this.#now()).catch(() => {}); // else their lease ends them
+        for (const id of ids) this.#held.delete(id);
         break;
       }
       outcomes.push(await this.#runOne(row));
@@ -171,34 +284,59 @@ export class Executor<E extends Effect> {
     const name = effectName(row.effect);
     const ms = () => Math.round((performance.now() - started) * 10) / 10;
     try {
-      await this.runner(row.effect, {
+      const run = this.runner(row.effect, {
         teamId: row.team_id,
         enterpriseId: row.enterprise_id,
         attempt: row.attempts,
       });
+      await withDeadline(run, this.#effectTimeoutMs, `${name} did not finish`);
     } catch (error) {
       return this.#failed(row, name, error, ms());
     }
-    try {
-      await this.#complete(row.id);
-    } catch (cause) {
-      // It ran; only the mark is missing. When the lease ends a drain may run it once more.
-      this.#logger.error('an effect ran but could not be marked done', { id: row.id, cause: String(cause) });
-    }
-    return { id: row.id, effect: name, status: 'done', ms: ms() };
+    await this.#mark(row.id, { kind: 'done' }, () => this.#complete(row.id));
+    const { delivery_id: delivery, attempts } = row;
+    return { id: row.id, effect: name, status: 'done', ms: ms(), delivery, attempts };
   }
 
   /** Records a failed attempt: retry later with backoff, or failed for good. */
   async #failed(row: Claimed, name: string, error: unknown, ms: number): Promise<Outcome> {
     const message = error instanceof Error ? error.message : String(error);
     const retryAt = nextAttemptAt(this.#retry, row.attempts, error, this.#now());
-    await failEffect(this.db, row.id, message, retryAt, this.#now()).catch((cause) =>
-      this.#logger.error('could not record an effect failure; it will be retried when its lease ends', {
-        id: row.id,
+    const mark: Mark = { kind: 'fail', error: message, retryAt };
+    await this.#mark(row.id, mark, () => failEffect(this.db, row.id, message, retryAt, this.#now()));
+    const { delivery_id: delivery, attempts } = row;
+    const status = retryAt ? 'retry' : 'failed';
+    return { id: row.id, effect: name, status, error: message, ms, delivery, attempts };
+  }
+
+  /**
+   * Writes an outcome within `markTimeoutMs`; one the store does not take in time is kept in memory
+   * and written again (the effect stays leased here meanwhile), never dropped.
+   */
+  async #mark(id: number, mark: Mark, write: () => Promise<unknown>): Promise<void> {
+    try {
+      await withDeadline(write(), this.#markTimeoutMs, 'writing an effect outcome');
+      if (!this.#marks.has(id)) this.#held.delete(id);
+    } catch (cause) {
+      this.#logger.error('an effect outcome could not be written; kept in memory and tried again', {
+        id,
         cause: String(cause),
-      }),
-    );
-    return { id: row.id, effect: name, status: retryAt ? 'retry' : 'failed', error: message, ms };
+      });
+      this.#marks.add(id, mark);
+    }
+  }
+
+  /** Writes kept outcomes; each written one is no longer held. */
+  async #writeMarks(marks: [number, Mark][]): Promise<void> {
+    const now = this.#now();
+    const done = marks.filter(([, m]) => m.kind === 'done').map(([id]) => id);
+    const write = async () => {
+      await completeEffects(this.db, done, now);
+      for (const [id, m] of marks)
+        if (m.kind === 'fail') await failEffect(this.db, id, m.error, m.retryAt, now);
+    };
+    await withDeadline(write(), this.#markTimeoutMs, 'writing effect outcomes');
+    for (const [id] of marks) this.#held.delete(id);
   }
 
   #track<T>(promise: Promise<T>): Promise<T> {

@@ -1,0 +1,7 @@
+export { type InspectorAccess, isLoopback, nodeAccess } from './access.js';
+export { observe } from './observe.js';
+export { dryRunner } from './replay.js';
+export { Ring } from './ring.js';
+export { inspectorRoutes } from './routes.js';
+export { keepsPayloads, remoteInspector, withInspector } from './setup.js';
+export type { Inspector } from './views.js';

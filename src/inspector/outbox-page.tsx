@@ -1,0 +1,72 @@
+/** @jsxImportSource hono/jsx */
+import type { OutboxRow } from '../db/inspect.js';
+import { type HeaderFacts, Layout, Status, Time } from './layout.js';
+import { effectSeen } from './views.js';
+
+/** Effects not done: pending, retrying and failed, with their last error and next attempt. */
+export function OutboxPage(props: { base: string; facts: HeaderFacts; rows: OutboxRow[]; notice?: string }) {
+  const { base } = props;
+  return (
+    <Layout title="Outbox" base={base} facts={props.facts}>
+      <h2>Outbox</h2>
+      {props.notice ? <p class="warn">{props.notice}</p> : null}
+      <form method="post" action={`${base}/outbox/retry-failed`}>
+        Retry all failed since{' '}
+        <select name="since">
+          <option value="1h">1 hour ago</option>
+          <option value="6h">6 hours ago</option>
+          <option value="24h">1 day ago</option>
+          <option value="168h">7 days ago</option>
+        </select>{' '}
+        <button type="submit">Retry all failed</button>
+      </form>
+      <table data-testid="outbox">
+        <thead>
+          <tr>
+            <th>id</th>
+            <th>delivery</th>
+            <th>effect</th>
+            <th>status</th>
+            <th>attempts</th>
+            <th>last error</th>
+            <th>next attempt</th>
+            <th />
+          </tr>
+        </thead>
+        <tbody>
+          {props.rows.length === 0 ? (
+            <tr>
+              <td colspan={8}>Nothing waiting: every effect is done.</td>
+            </tr>
+          ) : (
+            props.rows.map((row) => {
+              const seen = effectSeen(row);
+              return (
+                <tr data-effect={row.id}>
+                  <td>{row.id}</td>
+                  <td>
+                    <a href={`${base}/deliveries/d${row.delivery_id}`}>{row.dedup_key}</a>
+                  </td>
+                  <td>{seen.name}</td>
+                  <td>
+                    <Status status={seen.status === 'retry' ? 'retrying' : row.status} />
+                  </td>
+                  <td>{row.attempts}</td>
+                  <td class="err">{row.last_error ?? ''}</td>
+                  <td>{row.status === 'pending' ? <Time at={row.next_attempt_at} /> : ''}</td>
+                  <td>
+                    {row.status === 'failed' ? (
+                      <form class="inline" method="post" action={`${base}/outbox/${row.id}/retry`}>
+                        <button type="submit">Retry</button>
+                      </form>
+                    ) : null}
+                  </td>
+                </tr>
+              );
+            })
+          )}
+        </tbody>
+      </table>
+    </Layout>
+  );
+}

@@ -1,0 +1,78 @@
+import type { Logger } from '../../core/context.js';
+
+/** An outcome the database has not taken yet. */
+export type Mark = { kind: 'done' } | { kind: 'fail'; error: string; retryAt: Date | null };
+
+/** How often marks that could not be written are tried again. */
+export const MARK_RETRY_MS = 500;
+
+/**
+ * Outcomes whose write failed (the database dropped or hung), kept in memory and written again
+ * until it takes them. Their effects stay leased to this process meanwhile, and a live owner's
+ * leases are never taken by another: an effect that ran is not run again because its "done" was lost.
+ */
+export class PendingMarks {
+  readonly #marks = new Map<number, Mark>();
+  #timer: ReturnType<typeof setTimeout> | undefined;
+  #flushing: Promise<void> | null = null;
+
+  constructor(
+    private readonly write: (marks: [number, Mark][]) => Promise<void>,
+    private readonly logger: Logger,
+    private readonly everyMs = MARK_RETRY_MS,
+  ) {}
+
+  /** Keeps `mark` for `id` and schedules a write. */
+  add(id: number, mark: Mark): void {
+    if (this.#marks.size === 0)
+      this.logger.warn('effect outcomes are kept in memory until the store takes them');
+    this.#marks.set(id, mark);
+    this.#schedule();
+  }
+
+  has(id: number): boolean {
+    return this.#marks.has(id);
+  }
+
+  get size(): number {
+    return this.#marks.size;
+  }
+
+  /** Writes every kept mark once; those written are forgotten, the rest are tried again later. */
+  flush(): Promise<void> {
+    this.#flushing ??= this.#flushOnce().finally(() => {
+      this.#flushing = null;
+    });
+    return this.#flushing;
+  }
+
+  /** Stops the retries (at shutdown). */
+  stop(): void {
+    clearTimeout(this.#timer);
+    this.#timer = undefined;
+  }
+
+  async #flushOnce(): Promise<void> {
+    const batch = [...this.#marks];
+    if (batch.length === 0) return;
+    try {
+      await this.write(batch);
+    } catch {
+      this.#schedule();
+      return;
+    }
+    for (const [id, mark] of batch) if (this.#marks.get(id) === mark) this.#marks.delete(id);
+    if (this.#marks.size === 0)
+      this.logger.info('effect outcomes written after the store came back', { n: batch.length });
+    else this.#schedule();
+  }
+
+  #schedule(): void {
+    if (this.#timer) return;
+    this.#timer = setTimeout(() => {
+      this.#timer = undefined;
+      void this.flush();
+    }, this.everyMs);
+    this.#timer.unref();
+  }
+}

@@ -1,0 +1,99 @@
+import { describe, expect, it } from 'vitest';
+import { createRoutes } from '../../src/app/routes.js';
+import { testContext } from '../../src/app/testing.js';
+import type { LinkApp } from '../../src/app/types.js';
+import { WriteSchema } from '../../src/app/writes.js';
+import type { Effect } from '../../src/core/action.js';
+import { storedEffectSchema } from '../../src/core/stored-effect.js';
+import { migrate, openDatabase } from '../../src/db/open.js';
+import { countEffects } from '../../src/db/outbox.js';
+import { DeliveryRecorder, RecorderBusyError } from '../../src/db/record.js';
+import { type EffectRunner, Executor } from '../../src/pipeline/executor/executor.js';
+import { takeDelivery } from '../../src/pipeline/take-delivery.js';
+import { fixtureEvent } from '../helpers/events.js';
+import { quiet } from '../helpers/http-stack.js';
+
+type AppEffect = Effect<LinkApp['write']>;
+const schema = storedEffectSchema(WriteSchema);
+const never = () => new Promise<never>(() => {});
+const event = (n: number) => ({ ...fixtureEvent('command_link'), deliveryId: `bounds-${n}` });
+
+describe('a store that hangs', () => {
+  it('refuses a delivery at once once maxWaiting are waiting to be recorded', async () => {
+    const recorder = new DeliveryRecorder<AppEffect>(never, { lease: true, maxWaiting: 3 });
+    for (let n = 0; n < 3; n++) void recorder.record(event(n), []);
+    const started = performance.now();
+    await expect(recorder.record(event(3), [])).rejects.toBeInstanceOf(RecorderBusyError);
+    expect(performance.now() - started).toBeLessThan(50);
+  });
+
+  it('answers unavailable when routing and recording pass the deadline, and refuses past maxPending at once', async () => {
+    const parts = {
+      router: createRoutes(quiet),
+      ctx: testContext(),
+      recorder: new DeliveryRecorder<AppEffect>(never, { lease: true }),
+      executor: new Executor<AppEffect>(null as unknown as never, async () => {}, schema, { logger: quiet }),
+      logger: quiet,
+      deadlineMs: 200,
+      maxPending: 2,
+      pending: { n: 0 },
+    };
+    const started = performance.now();
+    const [a, b] = await Promise.all([takeDelivery(parts, event(1)), takeDelivery(parts, event(2))]);
+    const waited = performance.now() - started;
+    expect([a.status, b.status]).toEqual(['unavailable', 'unavailable']);
+    expect(a.status === 'unavailable' && a.error).toBe('recording the delivery: no answer in 200 ms');
+    expect(waited).toBeGreaterThanOrEqual(195);
+    expect(waited).toBeLessThan(1_000);
+    // Both still wait for the store: the next one is refused without waiting.
+    const quick = performance.now();
+    const c = await takeDelivery(parts, event(3));
+    expect(c).toEqual({ status: 'unavailable', error: '2 deliveries are already waiting for the store' });
+    expect(performance.now() - quick).toBeLessThan(50);
+  });
+});
+
+describe('an outcome the store did not take', () => {
+  it('is kept in memory, not claimed again by the drain, and written once the store answers', async () => {
+    const handle = await openDatabase('memory://');
+    await migrate(handle);
+    let down = false;
+    // The database as the executor sees it: the "done" update fails while `down`.
+    const db = new Proxy(handle.db, {
+      get(target, key, receiver) {
+        const value = Reflect.get(target, key, receiver);
+        if (key !== 'execute' || typeof value !== 'function') return value;
+        return (query: Parameters<typeof target.execute>[0]) => {
+          if (down) return Promise.reject(new Error('connection closed'));
+          return target.execute(query);
+        };
+      },
+    });
+    const ran: number[] = [];
+    const runner: EffectRunner<AppEffect> = async (_effect, target) => void ran.push(target.attempt);
+    const lease = { owner: 'node-self', ms: 60_000 };
+    const executor = new Executor<AppEffect>(db, runner, schema, {
+      logger: quiet,
+      lease,
+      markTimeoutMs: 100,
+    });
+    const recorder = new DeliveryRecorder<AppEffect>(handle.raw, { lease });
+    const recorded = await recorder.record(event(9), [
+      { type: 'api', method: 'chat.postMessage', args: { channel: 'C1', text: 'hi' } },
+    ]);
+    if (recorded.status !== 'recorded') throw new Error('not recorded');
+    down = true;
+    const outcomes = await executor.runClaimed(recorded.claimed);
+    expect(outcomes.map((o) => o.status)).toEqual(['done']);
+    expect(executor.unwrittenOutcomes).toBe(1);
+    expect(await countEffects(handle.db)).toEqual({ running: 1 });
+    down = false;
+    // A drain writes kept outcomes first, and does not take the effect again.
+    expect(await executor.drain()).toEqual({ done: 0, retried: 0, failed: 0, pruned: 0 });
+    expect(executor.unwrittenOutcomes).toBe(0);
+    expect(await countEffects(handle.db)).toEqual({ done: 1 });
+    expect(ran).toEqual([1]);
+    executor.stop();
+    await handle.close();
+  });
+});

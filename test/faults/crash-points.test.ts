@@ -1,0 +1,235 @@
+import postgres from 'postgres';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { linkApp } from '../../src/app/index.js';
+import { loadConfig } from '../../src/config/settings.js';
+import type { DatabaseHandle } from '../../src/db/database.js';
+import { holdOwnerLock, newOwnerId, type OwnerLock } from '../../src/db/locks.js';
+import { migrate, openDatabase } from '../../src/db/open.js';
+import { countEffects } from '../../src/db/outbox.js';
+import { createPipeline, type Pipeline } from '../../src/pipeline/build.js';
+import { FakeSlack } from '../../src/testing/fake-slack.js';
+import { SIGNING_SECRET } from '../../src/testing/signing.js';
+import { fixtureEvent } from '../helpers/events.js';
+import { BOT_TOKEN, quiet } from '../helpers/http-stack.js';
+
+const adminUrl = process.env.TEST_DATABASE_URL;
+if (!adminUrl)
+  console.info(
+    'TEST_DATABASE_URL is not set: crash points run on PGlite only, and the two-process test is skipped',
+  );
+
+const fake = new FakeSlack();
+beforeAll(() => fake.start());
+afterAll(() => fake.stop());
+
+/** A database for one test: in-memory PGlite, or a fresh PostgreSQL database with its URL. */
+interface TestStore {
+  url: string | null;
+  handle: DatabaseHandle;
+  /** Another connection pool to it, as another process would have (PGlite: the same one). */
+  open(): Promise<DatabaseHandle>;
+  drop(): Promise<void>;
+}
+
+async function pglite(): Promise<TestStore> {
+  const handle = await openDatabase('memory://');
+  await migrate(handle);
+  return { url: null, handle, open: async () => handle, drop: () => handle.close() };
+}
+
+async function postgresStore(): Promise<TestStore> {
+  if (!adminUrl) throw new Error('unreachable');
+  const name = `router_crash_${process.pid}_${Math.random().toString(36).slice(2, 8)}`;
+  const admin = postgres(adminUrl, { max: 1, onnotice: () => {} });
+  await admin.unsafe(`create database "${name}"`);
+  const url = new URL(adminUrl);
+  url.pathname = `/${name}`;
+  const handle = await openDatabase(url.toString(), { migrate: true });
+  const others: DatabaseHandle[] = [];
+  return {
+    url: url.toString(),
+    handle,
+    open: async () => {
+      const other = await openDatabase(url.toString());
+      others.push(other);
+      return other;
+    },
+    drop: async () => {
+      for (const other of others) await other.close().catch(() => {});
+      await handle.close();
+      await admin.unsafe(`drop database if exists "${name}" with (force)`);
+      await admin.end();
+    },
+  };
+}
+
+/** One process: a pipeline under its own owner, on a database that dies with it. */
+interface Process {
+  pipeline: Pipeline;
+  /** Simulates kill -9: its owner lock goes free and it never writes to the database again. */
+  die(): Promise<void>;
+}
+
+async function startProcess(store: TestStore, options: { clockAheadMs?: number } = {}): Promise<Process> {
+  const owner = newOwnerId();
+  const lock: OwnerLock | null = store.url ? await holdOwnerLock(store.url, owner) : null;
+  const base = await store.open();
+  let dead = false;
+  const refuse = () => Promise.reject(new Error('this process is dead'));
+  const db = new Proxy(base.db, {
+    get(target, key, receiver) {
+      if (dead) return key === 'then' ? undefined : refuse;
+      const value = Reflect.get(target, key, receiver);
+      return typeof value === 'function' ? value.bind(target) : value;
+    },
+  });
+  const database: DatabaseHandle = {
+    ...base,
+    db,
+    raw: (query, params) => (dead ? refuse() : base.raw(query, params)),
+  };
+  const config = loadConfig({
+    SLACK_SIGNING_SECRET: SIGNING_SECRET,
+    SLACK_BOT_TOKEN: BOT_TOKEN,
+    SLACK_API_URL: fake.apiUrl,
+  });
+  const app = linkApp(quiet);
+  const ahead = options.clockAheadMs ?? 0;
+  const pipeline = createPipeline({
+    app,
+    settings: app.settings({ APP_URL: 'https://app.example.com' }),
+    config,
+    database,
+    logger: quiet,
+    owner,
+    executor: { now: () => new Date(Date.now() + ahead) },
+  });
+  return {
+    pipeline,
+    die: async () => {
+      dead = true;
+      await lock?.release();
+    },
+  };
+}
+
+const mention = (n: number) => {
+  const event = fixtureEvent('event_app_mention');
+  const ts = `1764400000.${String(n).padStart(6, '0')}`;
+  return {
+    ...event,
+    deliveryId: `crash-${n}`,
+    payload: { ...event.payload, ts, event_ts: ts },
+  } as typeof event;
+};
+const threadOf = (n: number) => `1764400000.${String(n).padStart(6, '0')}`;
+const callsFor = (n: number) =>
+  fake.callsOf('chat.postMessage').filter((c) => c.args.thread_ts === threadOf(n)).length;
+
+const stores: [string, () => Promise<TestStore>][] = [['pglite', pglite]];
+if (adminUrl) stores.push(['postgres', postgresStore]);
+
+describe.each(stores)('crash points in the executor (%s)', (_name, createStore) => {
+  let store: TestStore;
+  let arrivals: string[];
+  beforeEach(async () => {
+    store = await createStore();
+    fake.reset();
+    arrivals = [];
+    fake.on('chat.postMessage', (call) => {
+      arrivals.push(String(call.args.thread_ts));
+      return { delayMs: 150 };
+    });
+  }, 120_000); // an in-memory PGlite and its migrations: slow on a loaded machine
+  afterEach(() => store.drop());
+
+  it('after record, before the ack: Slack retries, the retry is a duplicate, the effect runs once', async () => {
+    const a = await startProcess(store);
+    const done = await a.pipeline.take(mention(0));
+    await (done.status === 'ack' ? done.after() : null); // one that completed before the crash
+    const taken = await a.pipeline.take(mention(1));
+    expect(taken.status === 'ack' && taken.recorded).toBe('new');
+    await a.die(); // before the ack left: Slack retries the delivery
+    const b = await startProcess(store);
+    const retry = await b.pipeline.take({ ...mention(1), retryNum: 1 });
+    expect(retry.status === 'ack' && retry.recorded).toBe('duplicate');
+    expect(await b.pipeline.drain()).toMatchObject({ done: 1, retried: 0, failed: 0 });
+    expect([callsFor(0), callsFor(1)]).toEqual([1, 1]);
+  });
+
+  it('after the ack, before the effect: the next drain runs it, once', async () => {
+    const a = await startProcess(store);
+    await a.pipeline.take(mention(2)); // acked; after() never called
+    await a.die();
+    const b = await startProcess(store);
+    expect(await b.pipeline.drain()).toMatchObject({ done: 1 });
+    expect(await b.pipeline.drain()).toMatchObject({ done: 0 });
+    expect(callsFor(2)).toBe(1);
+  });
+
+  it('during the Web API call: runs at most once more (the call had reached Slack)', async () => {
+    const a = await startProcess(store);
+    const taken = await a.pipeline.take(mention(3));
+    if (taken.status !== 'ack') throw new Error('not acked');
+    void taken.after();
+    while (!arrivals.includes(threadOf(3))) await new Promise((resolve) => setTimeout(resolve, 5));
+    await a.die(); // the call is on its way to Slack
+    const b = await startProcess(store);
+    expect(await b.pipeline.drain()).toMatchObject({ done: 1 });
+    await new Promise((resolve) => setTimeout(resolve, 300)); // A's call finishes at the fake
+    expect(callsFor(3)).toBe(2);
+    expect(await countEffects(store.handle.db)).toEqual({ done: 1 });
+  });
+
+  it('after the call, before the done mark: runs at most once more', async () => {
+    const a = await startProcess(store);
+    const taken = await a.pipeline.take(mention(4));
+    if (taken.status !== 'ack') throw new Error('not acked');
+    const after = taken.after();
+    while (!arrivals.includes(threadOf(4))) await new Promise((resolve) => setTimeout(resolve, 5));
+    await a.die(); // the answer is on its way back; the mark cannot be written
+    expect((await after).map((o) => o.status)).toEqual(['done']);
+    expect(callsFor(4)).toBe(1);
+    const b = await startProcess(store);
+    expect(await b.pipeline.drain()).toMatchObject({ done: 1 });
+    expect(callsFor(4)).toBe(2);
+    expect(await b.pipeline.drain()).toMatchObject({ done: 0 });
+  });
+});
+
+describe.skipIf(!adminUrl)('two live processes on one PostgreSQL', () => {
+  let store: TestStore;
+  beforeEach(async () => {
+    store = await postgresStore();
+    fake.reset();
+    fake.on('chat.postMessage', () => ({ delayMs: 500 }));
+  }, 60_000);
+  afterEach(() => store.drop());
+
+  it('never take each other’s leases, whatever their expiry; a dead one’s are taken at once', async () => {
+    // B's clock runs 10 minutes ahead: every lease A holds looks expired to it.
+    const a = await startProcess(store);
+    const b = await startProcess(store, { clockAheadMs: 10 * 60_000 });
+    const runs: Promise<unknown>[] = [];
+    for (let n = 10; n < 20; n++) {
+      const taken = await (n % 2 ? a : b).pipeline.take(mention(n));
+      if (taken.status === 'ack') runs.push(taken.after());
+    }
+    // Drains from each while all ten replies are running.
+    const [fromA, fromB] = await Promise.all([a.pipeline.drain(), b.pipeline.drain()]);
+    expect([fromA.done, fromB.done]).toEqual([0, 0]);
+    await Promise.all(runs);
+    expect(Array.from({ length: 10 }, (_, i) => callsFor(10 + i))).toEqual(Array(10).fill(1));
+
+    // A records more, then dies before running them: B takes them at once.
+    for (let n = 20; n < 25; n++) await a.pipeline.take(mention(n));
+    const beforeDeath = await b.pipeline.drain();
+    expect(beforeDeath.done).toBe(0);
+    await a.die();
+    const started = performance.now();
+    expect(await b.pipeline.drain()).toMatchObject({ done: 5 });
+    expect(performance.now() - started).toBeLessThan(2_000);
+    expect(Array.from({ length: 5 }, (_, i) => callsFor(20 + i))).toEqual(Array(5).fill(1));
+    expect(await countEffects(store.handle.db)).toEqual({ done: 15 });
+  });
+});

@@ -1,0 +1,43 @@
+import { describe, expect, it } from 'vitest';
+import { REDACTED, redactValue } from '../../src/log/redact.js';
+
+describe('redactValue, the one redaction', () => {
+  it('removes every kind of credential and keeps the rest', () => {
+    const input = {
+      text: 'bot xoxb-1-2-abc user xoxp-9-8 app xapp-1-A0-123-def refresh xoxe-1-xyz config xoxe.xoxp-1-qq',
+      token: 'fake-verification-token',
+      bot_access_token: 'anything',
+      response_url: 'https://hooks.slack.com/commands/T1/2/3',
+      response_urls: [{ response_url: 'https://hooks.slack.com/app/T1/2/3', channel_id: 'C1' }],
+      responseUrl: 'https://hooks.slack.com/commands/T1/4/5',
+      botToken: 'xoxb-in-a-camel-case-field',
+      signing_secret: 'abc',
+      client_secret: 'def',
+      nested: [{ deep: 'see xoxa-2-legacy', channel: 'C0CHAN001' }],
+      view: { state: { values: { org: { picker: { value: 'acme' } } } } },
+      count: 3,
+      missing: null,
+    };
+    expect(redactValue(input)).toEqual({
+      text: 'bot xoxb-… user xoxp-… app xapp-… refresh xoxe-… config xoxe.…',
+      token: REDACTED,
+      bot_access_token: REDACTED,
+      response_url: REDACTED,
+      response_urls: REDACTED,
+      responseUrl: REDACTED,
+      botToken: REDACTED,
+      signing_secret: REDACTED,
+      client_secret: REDACTED,
+      nested: [{ deep: 'see xoxa-…', channel: 'C0CHAN001' }],
+      view: { state: { values: { org: { picker: { value: 'acme' } } } } },
+      count: 3,
+      missing: null,
+    });
+  });
+
+  it('leaves its input untouched', () => {
+    const input = { token: 't', text: 'xoxb-1' };
+    redactValue(input);
+    expect(input).toEqual({ token: 't', text: 'xoxb-1' });
+  });
+});
