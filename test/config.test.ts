@@ -25,6 +25,9 @@ describe('configuration', () => {
       LOG_FORMAT: 'text',
       INSPECTOR_RING: 1000,
       INSPECTOR_PORT: 3001,
+      RECORD_DEADLINE_MS: 2000,
+      DATABASE_STATEMENT_TIMEOUT_MS: 5000,
+      DATABASE_CONNECT_TIMEOUT_MS: 5000,
     });
   });
 

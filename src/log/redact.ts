@@ -15,12 +15,17 @@ export const REDACTED = '[redacted]';
  *
  * @example redactValue({ token: 'abc', text: 'xoxb-1-2' }) // { token: '[redacted]', text: 'xoxb-…' }
  */
-export function redactValue(value: unknown, key = ''): unknown {
+export function redactValue(value: unknown, key = '', depth = 0): unknown {
   if (key !== '' && SECRET_FIELD.test(key) && value !== null && value !== undefined) return REDACTED;
   if (typeof value === 'string') return value.replace(TOKEN, '$1…');
-  if (Array.isArray(value)) return value.map((item) => redactValue(item));
-  if (typeof value === 'object' && value !== null) {
-    return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, redactValue(v, k)]));
-  }
-  return value;
+  if (typeof value !== 'object' || value === null) return value;
+  // A signed but hostile payload may nest thousands deep: what lies below is dropped, not recursed into.
+  if (depth >= MAX_DEPTH) return TOO_DEEP;
+  if (Array.isArray(value)) return value.map((item) => redactValue(item, '', depth + 1));
+  return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, redactValue(v, k, depth + 1)]));
 }
+
+/** How deep `redactValue` goes; Slack's own payloads nest a few levels (blocks in views: about 10). */
+const MAX_DEPTH = 64;
+/** What stands for a value nested deeper than `MAX_DEPTH`. */
+export const TOO_DEEP = '[nested too deep]';

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { REDACTED, redactValue } from '../../src/log/redact.js';
+import { REDACTED, redactValue, TOO_DEEP } from '../../src/log/redact.js';
 
 describe('redactValue, the one redaction', () => {
   it('removes every kind of credential and keeps the rest', () => {
@@ -39,5 +39,16 @@ describe('redactValue, the one redaction', () => {
     const input = { token: 't', text: 'xoxb-1' };
     redactValue(input);
     expect(input).toEqual({ token: 't', text: 'xoxb-1' });
+  });
+});
+
+describe('redactValue on a hostile payload', () => {
+  it('stops at a depth no Slack payload reaches, instead of overflowing the stack', () => {
+    let deep: unknown = 'xoxb-1-2';
+    for (let i = 0; i < 100_000; i++) deep = { a: deep };
+    let out = redactValue(deep);
+    for (let i = 0; i < 64; i++) out = (out as { a: unknown }).a;
+    expect(out).toBe(TOO_DEEP);
+    expect(redactValue({ a: [{ b: 'xoxb-1-2' }] })).toEqual({ a: [{ b: 'xoxb-…' }] });
   });
 });
