@@ -89,7 +89,8 @@ function accepts(port: number): Promise<boolean> {
 /** Starts `start` on `port`; resolves once the port accepts connections. */
 export async function startTarget(start: Start, port: number, env: Record<string, string>): Promise<Running> {
   const child = spawn(start.command, start.args, {
-    env: { ...process.env, ...env, PORT: String(port), LOG_LEVEL: 'error' },
+    // Production settings: NODE_ENV=production (the inspector is hidden and not fed), quiet logs.
+    env: { ...process.env, ...env, PORT: String(port), LOG_LEVEL: 'error', NODE_ENV: 'production' },
     stdio: ['ignore', 'inherit', 'inherit'],
   });
   let exited: number | null | undefined;

@@ -23,4 +23,6 @@ export interface Logger {
   info(message: string, fields?: Record<string, unknown>): void;
   warn(message: string, fields?: Record<string, unknown>): void;
   error(message: string, fields?: Record<string, unknown>): void;
+  /** Whether lines at `level` are written; callers skip building a line nobody reads. Absent: all are. */
+  enabled?(level: 'debug' | 'info' | 'warn' | 'error'): boolean;
 }

@@ -15,6 +15,8 @@ export type RecordResult<E> =
 export interface ToRecord<E> {
   event: NormalizedEvent;
   effects: E[];
+  /** `kind:name` of the handler that returned them, kept for the inspector. */
+  handler?: string | null;
 }
 
 // One statement for any number of deliveries: dedup keys are unique, so a delivery seen before
@@ -22,10 +24,11 @@ export interface ToRecord<E> {
 const RECORD_SQL = `
   with input as (
     select * from jsonb_to_recordset($1::text::jsonb)
-      as x(dedup_key text, kind text, team_id text, enterprise_id text, effects jsonb)
+      as x(dedup_key text, kind text, team_id text, enterprise_id text, effects jsonb,
+           name text, source text, channel_id text, user_id text, handler text)
   ), d as (
-    insert into deliveries (dedup_key, kind, team_id, received_at)
-    select dedup_key, kind, team_id, $2::text::timestamptz from input
+    insert into deliveries (dedup_key, kind, team_id, received_at, name, source, channel_id, user_id, handler)
+    select dedup_key, kind, team_id, $2::text::timestamptz, name, source, channel_id, user_id, handler from input
     on conflict (dedup_key) do nothing
     returning id, dedup_key
   ), o as (
@@ -64,12 +67,18 @@ export async function recordDeliveries<E>(
   // One row per key: a key twice in the input would attach both rows' effects to its delivery.
   // Keys as stored (NUL stripped), so the rows read back find their delivery.
   const unique = new Map([...batch].reverse().map((item) => [storableText(item.event.deliveryId), item]));
-  const input = [...unique].map(([dedup_key, { event, effects }]) => ({
+  const input = [...unique].map(([dedup_key, { event, effects, handler }]) => ({
     dedup_key,
     kind: event.kind,
     team_id: event.teamId,
     enterprise_id: event.enterpriseId,
     effects,
+    // What the inspector lists, written with the row: no second statement per delivery.
+    name: event.name,
+    source: event.source,
+    channel_id: event.channelId,
+    user_id: event.userId,
+    handler: handler ?? null,
   }));
   const lease = leaseOf(options.lease);
   const until = lease ? iso(new Date(now.getTime() + lease.ms)) : null;
@@ -166,13 +175,17 @@ export class DeliveryRecorder<E> {
   }
 
   /** Records `event` with its effects, together with whatever else is being recorded now. */
-  async record(event: NormalizedEvent, effects: E[]): Promise<RecordResult<E>> {
+  async record(
+    event: NormalizedEvent,
+    effects: E[],
+    handler: string | null = null,
+  ): Promise<RecordResult<E>> {
     if (this.#waiting >= this.#maxWaiting) {
       throw new RecorderBusyError(`${this.#waiting} deliveries are already waiting for the store`);
     }
     this.#waiting++;
     try {
-      const result = await this.#record({ event, effects });
+      const result = await this.#record({ event, effects, handler });
       if (result.status === 'failed') throw result.error;
       return result;
     } finally {

@@ -92,14 +92,16 @@ export function observe(pipeline: Pipeline, ring: Ring, options: ObserveOptions)
         ackMs,
         event: options.payloads ? redacted : null,
       };
-      track(
-        annotate(annotation).catch((cause: unknown) =>
-          options.logger.warn('inspector: could not annotate the delivery', {
-            delivery: event.deliveryId,
-            cause: String(cause),
-          }),
-        ),
-      );
+      // Name, source, channel, user and handler went in with the row; a second write only for the event.
+      if (options.payloads)
+        track(
+          annotate(annotation).catch((cause: unknown) =>
+            options.logger.warn('inspector: could not annotate the delivery', {
+              delivery: event.deliveryId,
+              cause: String(cause),
+            }),
+          ),
+        );
       const outcomes = await ack.after(runOptions);
       const full = await kept;
       for (const [i, outcome] of outcomes.entries()) {

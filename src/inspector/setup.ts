@@ -39,15 +39,20 @@ export function withInspector<T extends AppTypes>(
   setup: InspectorSetup<T>,
 ): { pipeline: Pipeline; inspector: Inspector } {
   const ring = new Ring(setup.config.INSPECTOR_RING);
-  const observed = observe(pipeline, ring, {
-    payloads: keepsPayloads(setup.config, pipeline.database.driver),
-    logger: setup.logger,
-  });
+  const access = setup.access ?? nodeAccess(setup.config);
+  // Hidden (production without INSPECTOR_TOKEN): nobody can open it, so deliveries do not feed it.
+  const observed =
+    access.production && !access.token
+      ? pipeline
+      : observe(pipeline, ring, {
+          payloads: keepsPayloads(setup.config, pipeline.database.driver),
+          logger: setup.logger,
+        });
   const inspector: Inspector = {
     ring,
     pipeline: async () => observed,
     dryRun: dryRunner(setup.app, setup.settings, pipeline.database),
-    access: setup.access ?? nodeAccess(setup.config),
+    access,
     mode: setup.mode,
     connection: setup.connection,
     version: setup.version,

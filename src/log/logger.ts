@@ -77,5 +77,11 @@ export function createLogger(
       const tag = at === 'info' ? '' : `${at.toUpperCase()} `;
       out(`${time} ${tag}${redact(message)}${tail ? ` ${tail}` : ''}`);
     };
-  return { debug: log('debug'), info: log('info'), warn: log('warn'), error: log('error') };
+  return {
+    debug: log('debug'),
+    info: log('info'),
+    warn: log('warn'),
+    error: log('error'),
+    enabled: (at) => LEVELS[at] >= min,
+  };
 }

@@ -16,6 +16,8 @@ export function logDelivery(
   ackMs: number,
   outage: OutageLog = { refused: 0 },
 ): void {
+  // The common case under load, with LOG_LEVEL above info: nothing to build.
+  if (taken.status === 'ack' && outage.refused === 0 && logger.enabled?.('info') === false) return;
   const fields = {
     team: event.teamId ?? undefined,
     channel: event.channelId ?? undefined,
@@ -52,7 +54,9 @@ export function logDelivery(
 
 /** One line per effect run after the ack; one that failed for good names its attempts and Slack's error. */
 export function logOutcomes(logger: Logger, event: NormalizedEvent, outcomes: Outcome[]): void {
+  const quiet = logger.enabled?.('info') === false;
   for (const outcome of outcomes) {
+    if (quiet && outcome.status === 'done') continue;
     const fields = { delivery: event.deliveryId, ms: outcome.ms, error: outcome.error };
     if (outcome.status === 'done') logger.info(`  ↳ ${outcome.effect} done`, fields);
     else if (outcome.status === 'retry') logger.warn(`  ↳ ${outcome.effect} retry`, fields);

@@ -106,7 +106,7 @@ async function decide<T extends AppTypes>(parts: PipelineParts<T>, event: Normal
     if (routed.effects.length === 0) return { status: 'ack', ...base, recorded: 'none', after: nothing };
     let recorded: RecordResult<Effect<T['write']>>;
     try {
-      recorded = await parts.recorder.record(event, routed.effects);
+      recorded = await parts.recorder.record(event, routed.effects, routed.handler);
     } catch (cause) {
       const reason = cause instanceof Error ? cause.message : String(cause);
       if (classifyDatabaseError(cause) === 'data') {
