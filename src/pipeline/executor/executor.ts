@@ -139,12 +139,18 @@ export class Executor<E extends Effect> {
     return this.#track(
       (async () => {
         const staleAt = this.#staleAt();
+        // "Done" marks are written after the delivery's place is given up: the next delivery's
+        // calls need not wait for a statement. Resolving still means every outcome is written.
+        const marks: Promise<void>[] = [];
         await this.#gate.enter();
+        let outcomes: Outcome[];
         try {
-          return await this.#runInOrder(claimed, { ...options, staleAt });
+          outcomes = await this.#runInOrder(claimed, { ...options, staleAt, marks });
         } finally {
           this.#gate.leave();
         }
+        await Promise.all(marks);
+        return outcomes;
       })(),
     );
   }
@@ -248,7 +254,7 @@ export class Executor<E extends Effect> {
   /** A delivery's effects, one after another, none started after the deadline. */
   async #runInOrder(
     claimed: Claimed<E>[],
-    options: { deadline?: number; staleAt: number },
+    options: { deadline?: number; staleAt: number; marks?: Promise<void>[] },
   ): Promise<Outcome[]> {
     const outcomes: Outcome[] = [];
     for (const [i, row] of claimed.entries()) {
@@ -266,7 +272,7 @@ export class Executor<E extends Effect> {
         for (const id of ids) this.#held.delete(id);
         break;
       }
-      outcomes.push(await this.#runOne(row));
+      outcomes.push(await this.#runOne(row, options.marks));
     }
     return outcomes;
   }
@@ -279,7 +285,8 @@ export class Executor<E extends Effect> {
     return this.#failed(row, 'unknown', error, 0);
   }
 
-  async #runOne(row: Claimed<E>): Promise<Outcome> {
+  /** Runs one effect; with `marks`, its "done" mark is handed over instead of awaited. */
+  async #runOne(row: Claimed<E>, marks?: Promise<void>[]): Promise<Outcome> {
     const started = performance.now();
     const name = effectName(row.effect);
     const ms = () => Math.round((performance.now() - started) * 10) / 10;
@@ -293,7 +300,9 @@ export class Executor<E extends Effect> {
     } catch (error) {
       return this.#failed(row, name, error, ms());
     }
-    await this.#mark(row.id, { kind: 'done' }, () => this.#complete(row.id));
+    const done = this.#mark(row.id, { kind: 'done' }, () => this.#complete(row.id));
+    if (marks) marks.push(done);
+    else await done;
     const { delivery_id: delivery, attempts } = row;
     return { id: row.id, effect: name, status: 'done', ms: ms(), delivery, attempts };
   }
