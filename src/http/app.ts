@@ -101,15 +101,18 @@ export function createApp(runtime: HttpRuntime): Hono<AppEnv> {
     return error(c, 405, 'method_not_allowed', 'Slack delivers with POST');
   });
 
+  // Ready means deliveries can be recorded; a load balancer or HEALTHCHECK sees 503 until then.
   app.get('/healthz', async (c) => {
-    let database = 'ok';
+    let reason: string | null = null;
     try {
       const pipeline = await (await runtime.services(c)).pipeline();
       await pipeline.database.raw('select 1', []);
-    } catch {
-      database = 'unreachable';
+    } catch (error) {
+      reason = `the database does not answer: ${error instanceof Error ? error.message : String(error)}`;
     }
-    return c.json({ status: 'ok', version: runtime.version, database });
+    const body = { status: reason ? 'unavailable' : 'ok', ready: !reason, version: runtime.version };
+    if (!reason) return c.json({ ...body, database: 'ok' });
+    return c.json({ ...body, database: 'unreachable', reason }, 503);
   });
 
   app.route('/slack', oauthRoutes(runtime)); // GET /slack/install, GET /slack/oauth_redirect

@@ -188,13 +188,23 @@ describe('when the database is down', () => {
       '1',
     ]);
     const health = await broken.app.request('/healthz');
-    expect(await health.json()).toEqual({ status: 'ok', version: 'test', database: 'unreachable' });
+    expect([health.status, await health.json()]).toEqual([
+      503,
+      {
+        status: 'unavailable',
+        ready: false,
+        version: 'test',
+        database: 'unreachable',
+        reason: expect.stringMatching(/^the database does not answer: /),
+      },
+    ]);
     expect(fake.calls).toEqual([]);
   });
 
   it('/healthz answers ok when it is up', async () => {
     expect(await (await stack.app.request('/healthz')).json()).toEqual({
       status: 'ok',
+      ready: true,
       version: 'test',
       database: 'ok',
     });
