@@ -120,7 +120,7 @@ describe('the Dockerfile', () => {
       try {
         const health = await waitForHttp(`http://127.0.0.1:${at}/healthz`);
         expect(health.status).toBe(200);
-        expect(await health.json()).toEqual({ status: 'ok', version: '0.1.0', database: 'ok' });
+        expect(await health.json()).toEqual({ status: 'ok', ready: true, version: '0.1.0', database: 'ok' });
         expect(server.output()).toContain(
           `listening on http://0.0.0.0:${at}/slack/events database="pglite .data/pglite"`,
         );
@@ -259,7 +259,7 @@ describe.skipIf(!adminUrl)('npm start against PostgreSQL', () => {
       );
       try {
         const health = await waitForHttp(`http://127.0.0.1:${at}/healthz`);
-        expect(await health.json()).toEqual({ status: 'ok', version: '0.1.0', database: 'ok' });
+        expect(await health.json()).toEqual({ status: 'ok', ready: true, version: '0.1.0', database: 'ok' });
         expect((await deliverMention(at)).status).toBe(200);
         await fake.waitFor((calls) => calls.some((c) => c.method === 'chat.postMessage'), 30_000);
       } finally {
