@@ -1,4 +1,6 @@
-import { existsSync } from 'node:fs';
+import { existsSync, mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { type Browser, chromium, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -12,7 +14,10 @@ const CHROMIUM = '/usr/bin/chromium';
 const present = existsSync(CHROMIUM);
 if (!present)
   console.info(`skipped the inspector's browser test: ${CHROMIUM} is absent (apt-get install -y chromium)`);
-const docs = fileURLToPath(new URL('../../docs/', import.meta.url));
+// The README's screenshots are written only when asked (INSPECTOR_SCREENSHOTS=1): a test run leaves the tree as it was.
+const docs = process.env.INSPECTOR_SCREENSHOTS
+  ? fileURLToPath(new URL('../../docs/', import.meta.url))
+  : `${mkdtempSync(join(tmpdir(), 'inspector-shots-'))}/`;
 /** A token a user pasted into a message: it must never reach the page. */
 const PASTED = 'xoxb-1234-5678-pastedsecret';
 
