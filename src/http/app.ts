@@ -1,22 +1,21 @@
 import { type Context, Hono } from 'hono';
 import { HTTPException } from 'hono/http-exception';
 import type { Logger } from '../core/context.js';
-import { normalizeHttp } from '../core/normalize.js';
 import { type Inspector, inspectorRoutes } from '../inspector/index.js';
 import { type RefusalLog, refusalLog } from '../log/refusals.js';
 import { type OAuthSettings, oauthRoutes } from '../oauth/routes.js';
-import type { Pipeline } from '../pipeline/build.js';
-import { type SlackSignatureVariables, slackSignature } from './slack-signature.js';
+import {
+  answerDelivery,
+  answerUnread,
+  type DeliveryServices,
+  EVENTS_PATH,
+  MAX_BODY_BYTES,
+} from './delivery.js';
+import { readBody } from './read-body.js';
 import type { HmacSha256 } from './verify-signature.js';
 
-/** Slack's payloads are small; anything larger is not from Slack. */
-export const MAX_BODY_BYTES = 1024 * 1024;
-
 /** What the app needs for a request. */
-export interface HttpServices {
-  signingSecret: string;
-  /** The delivery pipeline; opened only for a verified delivery (url_verification needs no database). */
-  pipeline(): Promise<Pipeline>;
+export interface HttpServices extends DeliveryServices {
   /** The OAuth install flow's settings; unset: `/slack/install` answers 404. */
   oauth?: OAuthSettings;
   /** The delivery inspector; unset: `/_inspect` answers 404. */
@@ -26,7 +25,6 @@ export interface HttpServices {
 /** The app's Hono environment: bindings are the runtime's (Worker bindings, or none). */
 export type AppEnv = {
   Bindings: Record<string, unknown>;
-  Variables: SlackSignatureVariables & { services: HttpServices };
 };
 
 /** How a runtime hosts the app: where its services come from, and how work outlives the response. */
@@ -55,48 +53,27 @@ export function createApp(runtime: HttpRuntime): Hono<AppEnv> {
   const { logger } = runtime;
   const refused = runtime.refusals ?? refusalLog(logger); // once at warn; repeats counted per minute
 
-  app.post(
-    '/slack/events',
-    async function services(c, next) {
-      c.set('services', await runtime.services(c));
-      await next();
-    },
-    slackSignature<AppEnv>({
-      signingSecret: (c) => c.var.services.signingSecret,
-      maxBodyBytes: MAX_BODY_BYTES,
-      hmac: runtime.hmac,
-      refused,
-    }),
-    async function slackEvents(c) {
-      const started = performance.now();
-      const retryNum = Number.parseInt(c.req.header('x-slack-retry-num') ?? '0', 10);
-      const inbound = normalizeHttp({
-        body: c.var.slackBody,
-        contentType: c.req.header('content-type'),
-        retryNum: Number.isFinite(retryNum) && retryNum > 0 ? retryNum : 0,
-        retryReason: c.req.header('x-slack-retry-reason'),
-      });
-      if (!inbound.ok) {
-        const status = inbound.error.code === 'unsupported_media_type' ? 415 : 400;
-        const { code, message } = inbound.error;
-        refused({ status, code, reason: message, path: c.req.path, userAgent: c.req.header('user-agent') });
-        return error(c, status, inbound.error.code, inbound.error.message);
-      }
-      if (inbound.value.type === 'url_verification') return c.json({ challenge: inbound.value.challenge });
-      if (inbound.value.type === 'ssl_check') return c.body(null, 200);
-      const pipeline = await c.var.services.pipeline();
-      const taken = await pipeline.take(inbound.value.event, { receivedAt: started });
-      if (taken.status === 'unavailable') {
-        c.header('retry-after', '1');
-        return error(c, 503, 'store_unavailable', 'the delivery could not be recorded; Slack will retry it');
-      }
-      if (taken.status === 'rejected') return error(c, 400, 'invalid_payload', taken.error);
-      const response = taken.body ? c.json(taken.body) : c.body(null, 200);
-      if (taken.recorded === 'new') await runtime.defer(c, taken.after);
-      return response;
-    },
-  );
-  app.all('/slack/events', (c) => {
+  const deliveryOptions = { refused, hmac: runtime.hmac };
+
+  app.post(EVENTS_PATH, async function slackEvents(c) {
+    const request = {
+      body: '',
+      header: (name: string) => c.req.header(name),
+      path: c.req.path,
+      receivedAt: performance.now(),
+    };
+    const services = await runtime.services(c);
+    const read = await readBody(c, MAX_BODY_BYTES);
+    const answer = read.ok
+      ? await answerDelivery(services, { ...request, body: read.body }, deliveryOptions)
+      : answerUnread(read, request, refused);
+    const response = answer.json
+      ? c.json(answer.json, answer.status, answer.headers)
+      : c.body(null, answer.status, answer.headers);
+    if (answer.after) await runtime.defer(c, answer.after);
+    return response;
+  });
+  app.all(EVENTS_PATH, (c) => {
     c.header('allow', 'POST');
     return error(c, 405, 'method_not_allowed', 'Slack delivers with POST');
   });

@@ -9,14 +9,23 @@ const decoder = new TextDecoder();
 export const BODY_TIMEOUT_MS = 5_000;
 
 /** A body read in full, or why not. */
-export type ReadBody =
-  | { ok: true; body: string }
-  | { ok: false; code: 'body_too_large' | 'body_timeout'; message: string };
+export type ReadBody = { ok: true; body: string } | Unread;
 
-const tooLarge = (maxBytes: number): ReadBody => ({
+/** Why a body was not read: larger than allowed, or not in full in time. */
+export type Unread = { ok: false; code: 'body_too_large' | 'body_timeout'; message: string };
+
+/** The refusal of a body larger than `maxBytes`. */
+export const tooLarge = (maxBytes: number): Unread => ({
   ok: false,
   code: 'body_too_large',
   message: `the body is larger than ${maxBytes} bytes`,
+});
+
+/** The refusal of a body that did not arrive in full within `timeoutMs`. */
+export const bodyTimeout = (timeoutMs: number): Unread => ({
+  ok: false,
+  code: 'body_timeout',
+  message: `the body did not arrive in full within ${timeoutMs / 1000} s (shorter than its Content-Length?)`,
 });
 
 /**
@@ -31,15 +40,7 @@ const tooLarge = (maxBytes: number): ReadBody => ({
 export async function readBody(c: Context, maxBytes: number, timeoutMs = BODY_TIMEOUT_MS): Promise<ReadBody> {
   let timer: ReturnType<typeof setTimeout> | undefined;
   const timedOut = new Promise<ReadBody>((resolve) => {
-    timer = setTimeout(
-      () =>
-        resolve({
-          ok: false,
-          code: 'body_timeout',
-          message: `the body did not arrive in full within ${timeoutMs / 1000} s (shorter than its Content-Length?)`,
-        }),
-      timeoutMs,
-    );
+    timer = setTimeout(() => resolve(bodyTimeout(timeoutMs)), timeoutMs);
   });
   const reading = read(c, maxBytes);
   reading.catch(() => {}); // a read abandoned at the timeout may fail later, when the socket closes

@@ -1,5 +1,5 @@
+import http from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { serve } from '@hono/node-server';
 import { type Config, needsBotToken, requireKeys } from '../config/settings.js';
 import type { SlackApp } from '../core/app.js';
 import type { AppTypes, Logger } from '../core/context.js';
@@ -9,6 +9,7 @@ import { hasInstallations } from '../db/installations.js';
 import { type OwnerLock, takeOwnerLock } from '../db/locks.js';
 import { createApp } from '../http/app.js';
 import { withInspector } from '../inspector/index.js';
+import { refusalLog } from '../log/refusals.js';
 import { oauthSettings } from '../oauth/routes.js';
 import { createPipeline } from '../pipeline/build.js';
 import { startDrainLoop } from '../pipeline/executor/drain-loop.js';
@@ -16,6 +17,7 @@ import { DRAIN_CONCURRENCY } from '../pipeline/executor/executor.js';
 import { keepAliveFetch } from '../slack/keep-alive-fetch.js';
 import { describeListenError } from './listen-errors.js';
 import { nodeHmac } from './node-hmac.js';
+import { nodeListener } from './node-listener.js';
 import { VERSION } from './version.js';
 
 export interface RunningServer {
@@ -68,6 +70,7 @@ export async function startHttpServer<T extends AppTypes>(options: {
     oauth,
     inspector,
   };
+  const refused = refusalLog(logger);
   const app = createApp({
     services: async () => services,
     defer: (_c, work) => {
@@ -75,9 +78,19 @@ export async function startHttpServer<T extends AppTypes>(options: {
     },
     hmac: nodeHmac,
     logger,
+    refusals: refused,
     version: VERSION,
   });
-  const server = serve({ fetch: app.fetch, port: config.PORT, hostname: config.HOST });
+  const server = http.createServer(
+    nodeListener({
+      fetch: app.fetch,
+      services,
+      delivery: { refused, hmac: nodeHmac },
+      logger,
+      hostname: config.HOST,
+    }),
+  );
+  server.listen(config.PORT, config.HOST);
   await new Promise<void>((resolve, reject) => {
     server.once('listening', resolve);
     server.once('error', (error) =>

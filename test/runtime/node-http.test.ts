@@ -3,12 +3,12 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { linkApp } from '../../src/app/index.js';
 import { loadConfig } from '../../src/config/settings.js';
 import { migrate, openDatabase } from '../../src/db/open.js';
-import { MAX_BODY_BYTES } from '../../src/http/app.js';
+import { MAX_BODY_BYTES } from '../../src/http/delivery.js';
 import { type RunningServer, startHttpServer } from '../../src/runtime/node-http.js';
 import { FakeSlack } from '../../src/testing/fake-slack.js';
 import { SIGNING_SECRET, slackHeaders } from '../../src/testing/signing.js';
 import { fixture, httpForm } from '../helpers/fixtures.js';
-import { BOT_TOKEN, quiet } from '../helpers/http-stack.js';
+import { BOT_TOKEN, httpStack, quiet } from '../helpers/http-stack.js';
 
 // The app through a real socket: the body is read straight from node:http (Content-Length) or
 // streamed (chunked), and the signature is checked with Node's HMAC.
@@ -118,3 +118,108 @@ describe('the Node server', () => {
     expect(res).toMatchObject({ status: 413, json: { error: 'body_too_large' } });
   });
 });
+
+// The Node server answers POST /slack/events from node:http straight; the Hono route (Workers,
+// Lambda, tests) from a web Request. Both call answerDelivery: the same request gets the same answer.
+describe('the Node server and the Hono route', () => {
+  const json = 'application/json';
+  const mention = () => httpForm(fixture('event_app_mention'));
+  const signed = async (body: string, contentType: string, extra: Record<string, string> = {}) => ({
+    ...(await slackHeaders(body, contentType)),
+    ...extra,
+  });
+  const cases: [string, () => Promise<{ body: string; headers: Record<string, string> }>][] = [
+    ['a signed mention', async () => ({ ...mention(), headers: await signed(mention().body, json) })],
+    [
+      'a url_verification',
+      async () => {
+        const body = JSON.stringify({ type: 'url_verification', token: 't', challenge: 'c-123' });
+        return { body, headers: await signed(body, json) };
+      },
+    ],
+    [
+      'an ssl_check',
+      async () => {
+        const body = 'ssl_check=1&token=t';
+        return { body, headers: await signed(body, 'application/x-www-form-urlencoded') };
+      },
+    ],
+    [
+      'a command with its ack body',
+      async () => {
+        const { body, contentType } = httpForm(fixture('command_link_unknown'));
+        return { body, headers: await signed(body, contentType) };
+      },
+    ],
+    [
+      'a wrong signature',
+      async () => ({
+        body: mention().body,
+        headers: await slackHeaders(mention().body, json, { secret: 'not-the-secret' }),
+      }),
+    ],
+    ['no signature', async () => ({ body: mention().body, headers: { 'content-type': json } })],
+    [
+      'a stale timestamp',
+      async () => ({
+        body: mention().body,
+        headers: await slackHeaders(mention().body, json, { timestamp: Math.floor(Date.now() / 1000) - 600 }),
+      }),
+    ],
+    ['malformed JSON', async () => ({ body: '{"type":', headers: await signed('{"type":', json) })],
+    ['a media type Slack never sends', async () => ({ body: 'x', headers: await signed('x', 'text/plain') })],
+    [
+      'an event callback without its event',
+      async () => {
+        const body = JSON.stringify({
+          type: 'event_callback',
+          team_id: 'T1',
+          event_id: 'Ev1',
+          event_time: 1,
+        });
+        return { body, headers: await signed(body, json) };
+      },
+    ],
+    [
+      'a body over 1 MiB',
+      async () => {
+        const body = JSON.stringify({ type: 'event_callback', pad: 'x'.repeat(MAX_BODY_BYTES) });
+        return { body, headers: { 'content-type': json } };
+      },
+    ],
+  ];
+
+  it.each(cases)('give %s the same status, body and headers', async (_what, make) => {
+    const { body, headers } = await make();
+    const stack = await httpStack(fake);
+    const viaHono = await stack.app.request('/slack/events', { method: 'POST', body, headers });
+    const hono = {
+      status: viaHono.status,
+      type: viaHono.headers.get('content-type'),
+      text: await viaHono.text(),
+    };
+    const viaNode = await postRaw(body, headers);
+    expect(viaNode).toEqual(hono);
+    await stack.settled();
+  });
+});
+
+/** POSTs with Content-Length and returns the status, content type and body text as received. */
+function postRaw(body: string, headers: Record<string, string>) {
+  return new Promise<{ status: number; type: string | null; text: string }>((resolve, reject) => {
+    const req = http.request(url, { method: 'POST', headers }, (res) => {
+      const chunks: Buffer[] = [];
+      res.on('data', (c: Buffer) => chunks.push(c));
+      res.on('end', () =>
+        resolve({
+          status: res.statusCode ?? 0,
+          type: res.headers['content-type'] ?? null,
+          text: Buffer.concat(chunks).toString(),
+        }),
+      );
+    });
+    req.on('error', reject);
+    req.setHeader('content-length', Buffer.byteLength(body));
+    req.end(body);
+  });
+}
