@@ -3,6 +3,7 @@
  * `-- --print` prints the filled manifest instead (for "Create New App → From a manifest"); no Slack call.
  */
 import { stringify } from 'yaml';
+import { parseSettings } from '../src/app/settings.js';
 import {
   type CommandIo,
   isEntry,
@@ -13,6 +14,9 @@ import {
 } from '../src/manifest/command.js';
 import { diffManifests, formatChange } from '../src/manifest/diff.js';
 import { runMain, StartupError } from '../src/runtime/cli.js';
+
+/** The reference app's URL setting fills the manifest's `${APP_URL}`. */
+const appUrlOf = (env: Record<string, string | undefined>) => parseSettings(env).appUrl;
 
 const USAGE =
   'usage: npm run manifest:diff (reads SLACK_APP_ID, SLACK_CONFIG_TOKEN, SLACK_CONFIG_REFRESH_TOKEN)';
@@ -25,11 +29,11 @@ export async function main(
 ): Promise<number> {
   try {
     if (argv.length === 1 && argv[0] === '--print') {
-      io.out(stringify(localManifest(env, io)).trimEnd());
+      io.out(stringify(localManifest(env, io, appUrlOf)).trimEnd());
       return 0;
     }
     if (argv.length > 0) throw new StartupError(`unexpected argument ${argv[0]}; ${USAGE}`);
-    const { local, live, appId } = openManifestCommand(env, io);
+    const { local, live, appId } = openManifestCommand(env, io, appUrlOf);
     const changes = diffManifests(await live.exportManifest(), local);
     if (changes.length === 0) {
       io.out(`manifest.yaml equals the live app ${appId}`);

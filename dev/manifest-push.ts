@@ -4,6 +4,7 @@
  * Exit 0 pushed (or nothing to push), 1 refused (invalid manifest or live drift), 2 error.
  */
 import { parseArgs } from 'node:util';
+import { parseSettings } from '../src/app/settings.js';
 import {
   type CommandIo,
   isEntry,
@@ -14,6 +15,9 @@ import {
 import { diffManifests, formatChange, liveDrift } from '../src/manifest/diff.js';
 import { InvalidManifestError } from '../src/manifest/live.js';
 import { runMain, StartupError } from '../src/runtime/cli.js';
+
+/** The reference app's URL setting fills the manifest's `${APP_URL}`. */
+const appUrlOf = (env: Record<string, string | undefined>) => parseSettings(env).appUrl;
 
 const USAGE = 'usage: npm run manifest:push [-- --force]';
 
@@ -38,7 +42,7 @@ export async function main(
     } catch (error) {
       throw new StartupError(`${error instanceof Error ? error.message : String(error)}; ${USAGE}`);
     }
-    const { local, live, appId } = openManifestCommand(env, io);
+    const { local, live, appId } = openManifestCommand(env, io, appUrlOf);
     await live.validate(local);
     const changes = diffManifests(await live.exportManifest(), local);
     if (changes.length === 0) {

@@ -3,7 +3,6 @@ import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { parseEnv } from 'node:util';
 import * as z from 'zod';
-import { parseSettings } from '../app/settings.js';
 import { loadConfig } from '../config/settings.js';
 import { ConfigError } from '../core/errors.js';
 import { readConfigTokens } from './config-token.js';
@@ -40,23 +39,28 @@ export function withEnvFile(
   return merged;
 }
 
+/** The app's public URL (`APP_URL` for the reference app), read from the merged environment by the app's own settings. */
+export type AppUrlOf = (env: Record<string, string | undefined>) => URL;
+
 /** `manifest.yaml` in `io.cwd` with its placeholders filled from `env` and `.env`. */
 export function localManifest(
   env: Record<string, string | undefined>,
   io: CommandIo,
+  appUrlOf: AppUrlOf,
 ): Record<string, unknown> {
   const merged = withEnvFile(env, io.cwd);
-  return loadManifest(join(io.cwd, 'manifest.yaml'), placeholderValues(merged, parseSettings(merged).appUrl));
+  return loadManifest(join(io.cwd, 'manifest.yaml'), placeholderValues(merged, appUrlOf(merged)));
 }
 
 /** The local manifest (placeholders filled from `env`) and the live app, ready to compare. */
 export function openManifestCommand(
   env: Record<string, string | undefined>,
   io: CommandIo,
+  appUrlOf: AppUrlOf,
 ): { local: Record<string, unknown>; live: LiveApp; appId: string } {
   const merged = withEnvFile(env, io.cwd);
   const config = loadConfig(merged);
-  const local = localManifest(env, io);
+  const local = localManifest(env, io, appUrlOf);
   const appId = AppIdSchema.safeParse(merged.SLACK_APP_ID || undefined);
   if (!appId.success)
     throw new ManifestError(
