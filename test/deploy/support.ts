@@ -1,10 +1,10 @@
 /** Shared by the deploy tests: builds into temp folders, plain-node processes, PostgreSQL databases. */
-import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import postgres from 'postgres';
+import { type Spawned, spawnProcess } from '../helpers/spawn.js';
 
 export const root = fileURLToPath(new URL('../../', import.meta.url));
 const tsx = pathToFileURL(`${root}node_modules/tsx/dist/loader.mjs`).href;
@@ -15,71 +15,11 @@ export const SLOW_MS = 120_000;
 export const tempDir = (prefix: string) => mkdtempSync(join(tmpdir(), `deploy-${prefix}-`));
 
 /** A process we started, its output so far, and its exit. */
-export interface Proc {
-  child: ChildProcess;
-  output(): string;
-  exited: Promise<number | null>;
-  waitFor(text: string | RegExp, timeoutMs?: number): Promise<void>;
-  /** Ends the process (and its own group, for `npm start`) by its id. */
-  stop(): Promise<number | null>;
-}
+export type Proc = Spawned;
 
 /** Runs `command args` in `cwd` with only `env` (plus PATH and HOME), in its own process group. */
-export function run(command: string, args: string[], env: Record<string, string>, cwd: string): Proc {
-  const child = spawn(command, args, {
-    cwd,
-    env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? tmpdir(), ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
-    detached: true,
-  });
-  let out = '';
-  const listeners = new Set<() => void>();
-  const add = (chunk: Buffer) => {
-    out += chunk.toString('utf8');
-    for (const listener of listeners) listener();
-  };
-  child.stdout?.on('data', add);
-  child.stderr?.on('data', add);
-  const exited = new Promise<number | null>((resolve) => child.on('close', (code) => resolve(code)));
-  return {
-    child,
-    output: () => out,
-    exited,
-    waitFor(text, timeoutMs = SLOW_MS) {
-      const found = () => (typeof text === 'string' ? out.includes(text) : text.test(out));
-      if (found()) return Promise.resolve();
-      return new Promise((resolve, reject) => {
-        const timer = setTimeout(() => {
-          listeners.delete(check);
-          reject(new Error(`not seen in ${timeoutMs} ms: ${text}\n--- output ---\n${out}`));
-        }, timeoutMs);
-        const check = () => {
-          if (!found()) return;
-          clearTimeout(timer);
-          listeners.delete(check);
-          resolve();
-        };
-        listeners.add(check);
-        void exited.then(() => {
-          if (found()) return check();
-          clearTimeout(timer);
-          listeners.delete(check);
-          reject(new Error(`exited before ${text}\n--- output ---\n${out}`));
-        });
-      });
-    },
-    async stop() {
-      if (child.exitCode === null && child.signalCode === null && child.pid) {
-        try {
-          process.kill(-child.pid, 'SIGTERM');
-        } catch {
-          // already gone
-        }
-      }
-      return exited;
-    },
-  };
-}
+export const run = (command: string, args: string[], env: Record<string, string>, cwd: string): Proc =>
+  spawnProcess(command, args, env, { cwd, detached: true, waitMs: SLOW_MS });
 
 /** Runs a repository script through tsx (as `npm run build` does) and waits for it. */
 export async function runTsx(
