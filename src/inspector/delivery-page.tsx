@@ -1,6 +1,6 @@
 /** @jsxImportSource hono/jsx */
 import type { DeliveryRow } from '../db/inspect.js';
-import { AckMs, type HeaderFacts, Json, Layout, Status, Time } from './layout.js';
+import { AckMs, EffectTail, type HeaderFacts, Json, Layout, Status, Time } from './layout.js';
 import { rawPayload } from './replay.js';
 import type { RingEntry } from './ring.js';
 
@@ -83,15 +83,7 @@ export function DeliveryPage(props: {
                     {e.attempts}
                     {e.manual_retries > 0 ? ` (manual retries: ${e.manual_retries})` : ''}
                   </td>
-                  <td class="err">{e.last_error ?? ''}</td>
-                  <td>{e.status === 'pending' ? <Time at={e.next_attempt_at} /> : ''}</td>
-                  <td>
-                    {e.status === 'failed' ? (
-                      <form class="inline" method="post" action={`${base}/outbox/${e.id}/retry`}>
-                        <button type="submit">Retry</button>
-                      </form>
-                    ) : null}
-                  </td>
+                  <EffectTail base={base} effect={e} />
                 </tr>
               ))
             : (entry?.effects ?? []).map((e, i) => (

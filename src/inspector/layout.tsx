@@ -1,6 +1,7 @@
 /** @jsxImportSource hono/jsx */
 import { raw } from 'hono/html';
 import type { Child } from 'hono/jsx';
+import type { OutboxRow } from '../db/inspect.js';
 import { SLOW_ACK_MS } from './constants.js';
 import type { EffectSeen, EntryStatus } from './ring.js';
 
@@ -97,4 +98,25 @@ export function Json(props: { value: unknown; testid?: string }) {
 /** A time as HH:MM:SS (UTC), with the full date in its title. */
 export function Time(props: { at: Date }) {
   return <time title={props.at.toISOString()}>{props.at.toISOString().slice(11, 19)}</time>;
+}
+
+/** An outbox row's last cells: its last error, when it runs next, and Retry for one that failed. */
+export function EffectTail(props: {
+  base: string;
+  effect: Pick<OutboxRow, 'id' | 'status' | 'last_error' | 'next_attempt_at'>;
+}) {
+  const { base, effect } = props;
+  return (
+    <>
+      <td class="err">{effect.last_error ?? ''}</td>
+      <td>{effect.status === 'pending' ? <Time at={effect.next_attempt_at} /> : ''}</td>
+      <td>
+        {effect.status === 'failed' ? (
+          <form class="inline" method="post" action={`${base}/outbox/${effect.id}/retry`}>
+            <button type="submit">Retry</button>
+          </form>
+        ) : null}
+      </td>
+    </>
+  );
 }

@@ -1,6 +1,6 @@
 /** @jsxImportSource hono/jsx */
 import type { OutboxRow } from '../db/inspect.js';
-import { type HeaderFacts, Layout, Status, Time } from './layout.js';
+import { EffectTail, type HeaderFacts, Layout, Status } from './layout.js';
 import { effectSeen } from './views.js';
 
 /** Effects not done: pending, retrying and failed, with their last error and next attempt. */
@@ -52,15 +52,7 @@ export function OutboxPage(props: { base: string; facts: HeaderFacts; rows: Outb
                     <Status status={seen.status === 'retry' ? 'retrying' : row.status} />
                   </td>
                   <td>{row.attempts}</td>
-                  <td class="err">{row.last_error ?? ''}</td>
-                  <td>{row.status === 'pending' ? <Time at={row.next_attempt_at} /> : ''}</td>
-                  <td>
-                    {row.status === 'failed' ? (
-                      <form class="inline" method="post" action={`${base}/outbox/${row.id}/retry`}>
-                        <button type="submit">Retry</button>
-                      </form>
-                    ) : null}
-                  </td>
+                  <EffectTail base={base} effect={row} />
                 </tr>
               );
             })
