@@ -41,7 +41,9 @@ export function normalizeHttp(delivery: HttpDelivery): Result<Inbound> {
     retryReason: delivery.retryReason || null,
     source: 'http',
   };
-  const mediaType = (delivery.contentType ?? '').split(';')[0]?.trim().toLowerCase();
+  const contentType = delivery.contentType ?? '';
+  const semicolon = contentType.indexOf(';');
+  const mediaType = (semicolon === -1 ? contentType : contentType.slice(0, semicolon)).trim().toLowerCase();
   if (mediaType === 'application/json') {
     const json = parseJson(delivery.body, 'body');
     if (!json.ok) return json;

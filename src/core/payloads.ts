@@ -30,16 +30,20 @@ function slackType<T>(shape: z.ZodType) {
 export const SLACK_ID = /^[\x21-\x7e]{1,128}$/;
 /** A message timestamp (`ts`, `action_ts`): digits, one dot, digits. */
 export const SLACK_TS = /^[0-9]{1,16}\.[0-9]{1,16}$/;
+/** An id Slack may also send empty. */
+export const SLACK_ID_OR_EMPTY = /^[\x21-\x7e]{0,128}$/;
 
 const NOT_AN_ID = 'not a Slack id (printable ASCII, no spaces, at most 128 characters)';
 const id = z.string().regex(SLACK_ID, NOT_AN_ID);
 /** An id Slack may also send empty (`enterprise_id=` in a form, `api_app_id`). */
-const idOrEmpty = z.string().regex(/^[\x21-\x7e]{0,128}$/, NOT_AN_ID);
+const idOrEmpty = z.string().regex(SLACK_ID_OR_EMPTY, NOT_AN_ID);
 const ts = z.string().regex(SLACK_TS, 'not a Slack timestamp (digits, one dot, digits)');
 /** A name chosen by an app or by Slack (event type, action_id, callback_id): any non-empty text. */
 const name = z.string().min(1);
 /** An id where one is a string, left alone where it is something else (some events carry objects). */
-const idIfString = z.custom<unknown>((value) => typeof value !== 'string' || SLACK_ID.test(value), NOT_AN_ID);
+/** An id where one is a string; anything else passes. */
+export const isIdIfString = (v: unknown) => typeof v !== 'string' || SLACK_ID.test(v);
+const idIfString = z.custom<unknown>(isIdIfString, NOT_AN_ID);
 
 /** The inner events the reference app reads, typed by @slack/types. */
 export const AppMentionSchema = slackType<AppMentionEvent>(
@@ -113,6 +117,9 @@ export const EventCallbackSchema = z.looseObject({
 });
 export type EventCallback = z.infer<typeof EventCallbackSchema>;
 
+/** One URL schema, shared with the guards (payload-guards.ts) that must agree with it. */
+export const url = z.url();
+
 /** A slash command, as the form body (HTTP) or the JSON payload (Socket Mode) carries it. */
 export const SlashCommandSchema = z.looseObject({
   command: z.string().startsWith('/'),
@@ -121,7 +128,7 @@ export const SlashCommandSchema = z.looseObject({
   enterprise_id: idOrEmpty.optional(),
   channel_id: id,
   user_id: id,
-  response_url: z.url(),
+  response_url: url,
   trigger_id: id,
   api_app_id: idOrEmpty.optional(),
 });
@@ -147,7 +154,7 @@ export const BlockActionsSchema = z.looseObject({
   channel: channel.optional(),
   container: z.looseObject({}).optional(),
   view: view.optional(),
-  response_url: z.url().optional(),
+  response_url: url.optional(),
   actions: z
     .array(
       z.looseObject({
