@@ -1,6 +1,6 @@
 import * as z from 'zod';
 import type { NormalizedEvent } from '../core/event.js';
-import { batched } from './batch.js';
+import { BatchQueue } from './batch.js';
 import type { RawSql } from './database.js';
 import { type Claimed, iso, LEASE_MS, type Lease, LeasedRowSchema } from './outbox.js';
 import { rows } from './rows.js';
@@ -64,44 +64,53 @@ export async function recordDeliveries<E>(
   now: Date,
   options: { lease?: LeaseOption } = {},
 ): Promise<RecordResult<E>[]> {
-  // One row per key: a key twice in the input would attach both rows' effects to its delivery.
-  // Keys as stored (NUL stripped), so the rows read back find their delivery.
-  const unique = new Map([...batch].reverse().map((item) => [storableText(item.event.deliveryId), item]));
-  const input = [...unique].map(([dedup_key, { event, effects, handler }]) => ({
-    dedup_key,
-    kind: event.kind,
-    team_id: event.teamId,
-    enterprise_id: event.enterpriseId,
-    effects,
-    // What the inspector lists, written with the row: no second statement per delivery.
-    name: event.name,
-    source: event.source,
-    channel_id: event.channelId,
-    user_id: event.userId,
-    handler: handler ?? null,
-  }));
+  // One row per key, the first one's: a key twice in the input would attach both rows' effects to
+  // its delivery. Keys as stored (NUL stripped), so the rows read back find their delivery.
+  const keys = batch.map((item) => storableText(item.event.deliveryId));
+  const unique = new Map<string, ToRecord<E>>();
+  const input = [];
+  for (const [i, item] of batch.entries()) {
+    const key = keys[i] ?? '';
+    if (unique.has(key)) continue;
+    unique.set(key, item);
+    const { event, effects, handler } = item;
+    input.push({
+      dedup_key: key,
+      kind: event.kind,
+      team_id: event.teamId,
+      enterprise_id: event.enterpriseId,
+      effects,
+      // What the inspector lists, written with the row: no second statement per delivery.
+      name: event.name,
+      source: event.source,
+      channel_id: event.channelId,
+      user_id: event.userId,
+      handler: handler ?? null,
+    });
+  }
   const lease = leaseOf(options.lease);
   const until = lease ? iso(new Date(now.getTime() + lease.ms)) : null;
   // jsonb refuses \u0000: a handler may echo a user's text that holds one, and that delivery is legitimate.
   const result = await raw(RECORD_SQL, [storableJson(input), iso(now), until, lease?.owner ?? null]);
   const byKey = new Map<string, Claimed<E>[]>();
-  for (const { dedup_key, ...row } of rows(result, RecordedRow)) {
-    const effect = unique.get(dedup_key)?.effects[row.position];
+  for (const row of rows(result, RecordedRow)) {
+    const effect = unique.get(row.dedup_key)?.effects[row.position];
     if (effect === undefined) continue; // cannot happen: every row came from an input effect
-    byKey.set(dedup_key, [...(byKey.get(dedup_key) ?? []), { ...row, effect }]);
+    const { id, delivery_id, position, team_id, enterprise_id, attempts } = row;
+    const claimed = { id, delivery_id, position, team_id, enterprise_id, attempts, effect };
+    const found = byKey.get(row.dedup_key);
+    if (found) found.push(claimed);
+    else byKey.set(row.dedup_key, [claimed]);
   }
-  const seen = new Set<string>();
-  return batch.map(({ event }) => {
-    const key = storableText(event.deliveryId);
+  return keys.map((key) => {
     const claimed = byKey.get(key);
     // The same key twice in one batch: the first records it, the rest are duplicates.
-    if (!claimed || seen.has(key)) return { status: 'duplicate' };
-    seen.add(key);
-    claimed.sort((a, b) => a.position - b.position);
-    const [first] = claimed;
+    if (!claimed) return { status: 'duplicate' };
+    byKey.delete(key);
+    if (claimed.length > 1) claimed.sort((a, b) => a.position - b.position);
     return {
       status: 'recorded',
-      deliveryId: first?.delivery_id ?? 0,
+      deliveryId: claimed[0]?.delivery_id ?? 0,
       effects: claimed.length,
       claimed: options.lease ? claimed : [],
     };
@@ -128,6 +137,13 @@ export class RecorderBusyError extends Error {
   override readonly name = 'RecorderBusyError';
 }
 
+/** A delivery waiting for its batch to be recorded. */
+interface Waiting<E> {
+  item: ToRecord<E>;
+  resolve: (result: RecordResult<E>) => void;
+  reject: (error: unknown) => void;
+}
+
 /**
  * Group commit: deliveries that arrive together (a burst, many concurrent requests) are recorded
  * in one statement and one transaction, one statement at a time, so batches grow with the load.
@@ -135,12 +151,14 @@ export class RecorderBusyError extends Error {
  * hangs, the next one is refused at once instead of piling up.
  */
 export class DeliveryRecorder<E> {
-  readonly #record: (item: ToRecord<E>) => Promise<RecordResult<E> | { status: 'failed'; error: unknown }>;
+  readonly #queue: BatchQueue<Waiting<E>>;
+  readonly #lease: LeaseOption;
+  readonly #now: () => Date;
   readonly #maxWaiting: number;
   #waiting = 0;
 
   constructor(
-    raw: RawSql,
+    private readonly raw: RawSql,
     options: {
       lease?: LeaseOption;
       now?: () => Date;
@@ -149,47 +167,58 @@ export class DeliveryRecorder<E> {
       maxWaiting?: number;
     } = {},
   ) {
+    this.#lease = options.lease;
+    this.#now = options.now ?? (() => new Date());
     this.#maxWaiting = options.maxWaiting ?? MAX_WAITING_RECORDS;
-    this.#record = batched(
-      async (items: ToRecord<E>[]) => {
-        const now = options.now?.() ?? new Date();
-        try {
-          return await recordDeliveries(raw, items, now, { lease: options.lease });
-        } catch (error) {
-          if (items.length < 2 || classifyDatabaseError(error) !== 'data') throw error;
-          // One delivery's bad data must not fail the others recorded with it: each alone, in turn.
-          const results = [];
-          for (const item of items) {
-            results.push(
-              await recordDeliveries(raw, [item], now, { lease: options.lease }).then(
-                ([result]) => result ?? { status: 'duplicate' as const },
-                (cause: unknown) => ({ status: 'failed' as const, error: cause }),
-              ),
-            );
-          }
-          return results;
-        }
-      },
-      { maxBatch: options.maxBatch ?? 200, maxInFlight: options.maxInFlight },
-    );
+    this.#queue = new BatchQueue((batch) => this.#recordBatch(batch), {
+      maxBatch: options.maxBatch ?? 200,
+      maxInFlight: options.maxInFlight,
+    });
   }
 
   /** Records `event` with its effects, together with whatever else is being recorded now. */
-  async record(
-    event: NormalizedEvent,
-    effects: E[],
-    handler: string | null = null,
-  ): Promise<RecordResult<E>> {
+  record(event: NormalizedEvent, effects: E[], handler: string | null = null): Promise<RecordResult<E>> {
     if (this.#waiting >= this.#maxWaiting) {
-      throw new RecorderBusyError(`${this.#waiting} deliveries are already waiting for the store`);
+      return Promise.reject(
+        new RecorderBusyError(`${this.#waiting} deliveries are already waiting for the store`),
+      );
     }
     this.#waiting++;
+    // One promise per delivery, settled by its batch: no wrapper around a batched call.
+    return new Promise((resolve, reject) =>
+      this.#queue.push({ item: { event, effects, handler }, resolve, reject }),
+    );
+  }
+
+  /** Records one batch and settles each of its deliveries; never rejects. */
+  async #recordBatch(batch: Waiting<E>[]): Promise<void> {
+    const items = batch.map((waiting) => waiting.item);
+    const now = this.#now();
+    let results: (RecordResult<E> | { status: 'failed'; error: unknown })[];
     try {
-      const result = await this.#record({ event, effects, handler });
-      if (result.status === 'failed') throw result.error;
-      return result;
-    } finally {
-      this.#waiting--;
+      results = await recordDeliveries(this.raw, items, now, { lease: this.#lease });
+    } catch (error) {
+      if (items.length < 2 || classifyDatabaseError(error) !== 'data') {
+        this.#waiting -= batch.length;
+        for (const waiting of batch) waiting.reject(error);
+        return;
+      }
+      // One delivery's bad data must not fail the others recorded with it: each alone, in turn.
+      results = [];
+      for (const item of items) {
+        results.push(
+          await recordDeliveries(this.raw, [item], now, { lease: this.#lease }).then(
+            ([result]) => result ?? { status: 'duplicate' as const },
+            (cause: unknown) => ({ status: 'failed' as const, error: cause }),
+          ),
+        );
+      }
+    }
+    this.#waiting -= batch.length;
+    for (const [i, waiting] of batch.entries()) {
+      const result = results[i] ?? { status: 'duplicate' };
+      if (result.status === 'failed') waiting.reject(result.error);
+      else waiting.resolve(result);
     }
   }
 }

@@ -85,6 +85,7 @@ export function createPipeline<T extends AppTypes>(options: PipelineOptions<T>):
     executor: new Executor(database.db, runnerFrom(runners), storedEffectSchema(app.writes.schema), {
       logger,
       lease,
+      raw: database.raw,
       ...options.executor,
     }),
     logger,

@@ -5,7 +5,6 @@ import {
   WebAPIRateLimitedError,
   WebAPIRequestError,
 } from '@slack/web-api';
-import * as z from 'zod';
 import type { ApiMethod } from '../core/action.js';
 
 export interface SlackClientOptions {
@@ -25,8 +24,26 @@ export interface SlackClientOptions {
  */
 export const workerdFetch: FetchFunction = (input, init) => fetch(input, { ...init, redirect: 'manual' });
 
-/** The part of a Web API answer the runner reads. https://api.slack.com/web#responses */
-const ReplySchema = z.looseObject({ ok: z.boolean(), error: z.string().optional() });
+/**
+ * The Web API answer in `text` (`ok`, and `error` when not ok), or null when it is not one.
+ * https://api.slack.com/web#responses. Not zod: this runs once per effect on the hot path.
+ */
+function replyOf(text: string): { ok: boolean; error: string | undefined; fields: object } | null {
+  let reply: unknown;
+  try {
+    reply = JSON.parse(text);
+  } catch {
+    return null;
+  }
+  if (typeof reply !== 'object' || reply === null || !('ok' in reply) || typeof reply.ok !== 'boolean')
+    return null;
+  const error = 'error' in reply ? reply.error : undefined;
+  if (error !== undefined && typeof error !== 'string') return null;
+  return { ok: reply.ok, error, fields: reply };
+}
+
+/** Tokens whose request headers are kept; past it they are built again. */
+const MAX_TOKENS = 1_000;
 
 const pause = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
@@ -40,37 +57,39 @@ export class SlackClients {
   readonly #fetch: FetchFunction;
   /** Only Node's global fetch needs a signal for the timeout: keepAliveFetch has its own, workerd its limits. */
   readonly #signal: () => AbortSignal | undefined;
+  readonly #retries: number;
+  /** Each method's URL and each token's headers, built once: the same string also finds keepAliveFetch's parsed URL at once. */
+  readonly #urls = new Map<string, string>();
+  readonly #headers = new Map<string, Record<string, string>>();
 
   constructor(private readonly options: SlackClientOptions) {
     this.#fetch = options.fetch ?? ((input, init) => fetch(input, init));
     this.#signal = options.fetch ? () => undefined : () => AbortSignal.timeout(options.timeoutMs ?? 10_000);
+    this.#retries = options.retries ?? 2;
   }
 
   /** Calls `method` with `args` (typed by the handler that built them) as `token`. Throws WebAPI* errors. */
   async call(token: string, method: ApiMethod, args: object): Promise<void> {
-    const retries = this.options.retries ?? 2;
+    const url = this.#urlOf(method);
+    const init = { method: 'POST', headers: this.#headersOf(token), body: JSON.stringify(args) };
     for (let attempt = 0; ; attempt++) {
       try {
-        return await this.#once(token, method, args);
+        return await this.#once(url, init);
       } catch (error) {
         const transient =
           error instanceof WebAPIRequestError ||
           (error instanceof WebAPIHTTPError && error.statusCode >= 500);
-        if (!transient || attempt >= retries) throw error;
+        if (!transient || attempt >= this.#retries) throw error;
         await pause(200 * 2 ** attempt);
       }
     }
   }
 
-  async #once(token: string, method: ApiMethod, args: object): Promise<void> {
+  async #once(url: string, init: { method: string; headers: Record<string, string>; body: string }) {
     let response: Awaited<ReturnType<FetchFunction>>;
     try {
-      response = await this.#fetch(`${this.options.slackApiUrl}${method}`, {
-        method: 'POST',
-        headers: { 'content-type': 'application/json; charset=utf-8', authorization: `Bearer ${token}` },
-        body: JSON.stringify(args),
-        signal: this.#signal(),
-      });
+      const signal = this.#signal();
+      response = await this.#fetch(url, signal ? { ...init, signal } : init);
     } catch (cause) {
       throw new WebAPIRequestError(cause instanceof Error ? cause : new Error(String(cause)));
     }
@@ -82,12 +101,29 @@ export class SlackClients {
     if (response.status !== 200) {
       throw new WebAPIHTTPError(response.status, response.statusText, {}, text.slice(0, 200));
     }
-    let reply: z.infer<typeof ReplySchema>;
-    try {
-      reply = ReplySchema.parse(JSON.parse(text));
-    } catch {
-      throw new WebAPIHTTPError(response.status, 'not a Web API answer', {}, text.slice(0, 200));
+    const reply = replyOf(text);
+    if (!reply) throw new WebAPIHTTPError(response.status, 'not a Web API answer', {}, text.slice(0, 200));
+    if (!reply.ok) {
+      throw new WebAPIPlatformError({ ...reply.fields, ok: false, error: reply.error ?? 'unknown_error' });
     }
-    if (!reply.ok) throw new WebAPIPlatformError({ ...reply, error: reply.error ?? 'unknown_error' });
+  }
+
+  #urlOf(method: string): string {
+    let url = this.#urls.get(method);
+    if (url === undefined) {
+      url = `${this.options.slackApiUrl}${method}`;
+      this.#urls.set(method, url);
+    }
+    return url;
+  }
+
+  #headersOf(token: string): Record<string, string> {
+    let headers = this.#headers.get(token);
+    if (headers === undefined) {
+      headers = { 'content-type': 'application/json; charset=utf-8', authorization: `Bearer ${token}` };
+      if (this.#headers.size >= MAX_TOKENS) this.#headers.clear();
+      this.#headers.set(token, headers);
+    }
+    return headers;
   }
 }

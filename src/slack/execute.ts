@@ -34,20 +34,6 @@ export function slackRunner(options: SlackRunnerOptions) {
   const sleep = options.sleep ?? wait;
   const post = options.fetch ?? ((input, init) => fetch(input, init));
 
-  async function once(effect: SlackEffect, workspace: Workspace): Promise<void> {
-    if (effect.type === 'respond') return respond(effect.url, effect.body);
-    const token = await options.botToken(workspace);
-    if (!token) {
-      throw new EffectError(
-        `no bot token for team ${workspace.teamId}: install the app or set SLACK_BOT_TOKEN`,
-        {
-          retryable: false,
-        },
-      );
-    }
-    await options.clients.call(token, effect.method, effect.args);
-  }
-
   async function respond(url: string, body: RespondBody): Promise<void> {
     const response = await post(url, {
       method: 'POST',
@@ -67,7 +53,15 @@ export function slackRunner(options: SlackRunnerOptions) {
   return async function runSlackEffect(effect: SlackEffect, workspace: Workspace): Promise<void> {
     for (let tries = 1; ; tries++) {
       try {
-        return await once(effect, workspace);
+        if (effect.type === 'respond') return await respond(effect.url, effect.body);
+        const token = await options.botToken(workspace);
+        if (!token) {
+          throw new EffectError(
+            `no bot token for team ${workspace.teamId}: install the app or set SLACK_BOT_TOKEN`,
+            { retryable: false },
+          );
+        }
+        return await options.clients.call(token, effect.method, effect.args);
       } catch (error) {
         if (error instanceof WebAPIRateLimitedError) {
           const ms = error.retryAfter * 1000;

@@ -2,8 +2,7 @@ import type * as z from 'zod';
 import { type Effect, effectName } from '../../core/action.js';
 import type { Logger } from '../../core/context.js';
 import { EffectError } from '../../core/errors.js';
-import { batched } from '../../db/batch.js';
-import type { Database } from '../../db/database.js';
+import type { Database, RawSql } from '../../db/database.js';
 import type { Workspace } from '../../db/installations.js';
 import {
   type Claimed,
@@ -14,11 +13,11 @@ import {
   pruneDeliveries,
   releaseEffects,
 } from '../../db/outbox.js';
-import { withDeadline } from '../deadline.js';
 import { Gate } from './gate.js';
 import { EFFECT_MAX_MS, expiryLease } from './lease.js';
-import { type Mark, PendingMarks } from './marks.js';
+import { DoneMarks, type Mark, PendingMarks } from './marks.js';
 import { DEFAULT_RETRY, nextAttemptAt, type RetryPolicy } from './retry-policy.js';
+import { withDeadline } from '../deadline.js';
 
 /** Who an effect acts for, and which try this is (1 on the first). */
 export interface EffectTarget extends Workspace {
@@ -54,6 +53,8 @@ export interface ExecutorOptions extends Partial<RetryPolicy> {
   /** Longest wait for one effect (default `EFFECT_MAX_MS`) and for writing an outcome. */
   effectTimeoutMs?: number;
   markTimeoutMs?: number;
+  /** The same database's raw statements (`DatabaseHandle.raw`): "done" marks then skip the ORM. */
+  raw?: RawSql;
   now?: () => Date;
   logger?: Logger;
 }
@@ -77,16 +78,21 @@ export const DRAIN_CONCURRENCY = 96;
 /** A mark that takes longer than this is kept in memory and written again. */
 const MARK_TIMEOUT_MS = 2_000;
 
+/** Milliseconds since `started`, to a tenth. */
+const msSince = (started: number) => Math.round((performance.now() - started) * 10) / 10;
+
 /**
  * Runs recorded effects after the ack, marks each done or failed, and drains leftovers. Effects
  * recorded by this process keep their type; those claimed from the outbox are parsed by `schema`.
  */
 export class Executor<E extends Effect> {
-  readonly #inFlight = new Set<Promise<unknown>>();
+  /** Runs and drains started and not finished, and who waits for none to be left (`idle()`). */
+  #running = 0;
+  #idleWaiters: (() => void)[] = [];
   /** Effects leased to this process that it still has in memory: its own drain leaves them alone. */
   readonly #held = new Set<number>();
-  /** Marks an effect done; completions that arrive together are written in one statement. */
-  readonly #complete: (id: number) => Promise<unknown>;
+  /** "Done" marks: those that arrive together are written in one statement. */
+  readonly #done: DoneMarks;
   readonly #marks: PendingMarks;
   readonly #gate: Gate;
   readonly #drainConcurrency: number;
@@ -97,6 +103,8 @@ export class Executor<E extends Effect> {
   readonly #markTimeoutMs: number;
   readonly #retentionMs: number;
   readonly #batch: number;
+  /** Where "done" marks are written: raw statements when given, else the ORM. */
+  readonly #marksDb: Database | RawSql;
   readonly #now: () => Date;
   readonly #logger: Logger;
 
@@ -119,9 +127,19 @@ export class Executor<E extends Effect> {
     this.#markTimeoutMs = options.markTimeoutMs ?? MARK_TIMEOUT_MS;
     this.#retentionMs = options.retentionMs ?? 7 * DAY_MS;
     this.#batch = options.batch ?? 256;
+    this.#marksDb = options.raw ?? db;
     this.#now = options.now ?? (() => new Date());
     this.#logger = options.logger ?? console;
-    this.#complete = batched((ids: number[]) => completeEffects(this.db, ids, this.#now()).then(() => ids));
+    this.#done = new DoneMarks({
+      write: (ids) => completeEffects(this.#marksDb, ids, this.#now()),
+      timeoutMs: this.#markTimeoutMs,
+      written: (ids) => {
+        for (const id of ids) if (!this.#marks.has(id)) this.#held.delete(id);
+      },
+      failed: (ids, cause) => {
+        for (const id of ids) this.#keep(id, { kind: 'done' }, cause);
+      },
+    });
     this.#marks = new PendingMarks((marks) => this.#writeMarks(marks), this.#logger);
   }
 
@@ -136,23 +154,46 @@ export class Executor<E extends Effect> {
    */
   runClaimed(claimed: Claimed<E>[], options: { deadline?: number } = {}): Promise<Outcome[]> {
     for (const row of claimed) this.#held.add(row.id);
-    return this.#track(
-      (async () => {
-        const staleAt = this.#staleAt();
-        // "Done" marks are written after the delivery's place is given up: the next delivery's
-        // calls need not wait for a statement. Resolving still means every outcome is written.
-        const marks: Promise<void>[] = [];
-        await this.#gate.enter();
-        let outcomes: Outcome[];
-        try {
-          outcomes = await this.#runInOrder(claimed, { ...options, staleAt, marks });
-        } finally {
-          this.#gate.leave();
+    return this.#runClaimed(claimed, options.deadline);
+  }
+
+  /** A delivery's effects, one after another, none started after the deadline or once stale. */
+  async #runClaimed(claimed: Claimed<E>[], deadline: number | undefined): Promise<Outcome[]> {
+    this.#running++;
+    try {
+      const staleAt = this.#staleAt();
+      // "Done" marks are written after the delivery's place is given up: the next delivery's
+      // calls need not wait for a statement. Resolving still means every outcome is written.
+      const marks: Promise<void>[] = [];
+      if (!this.#gate.tryEnter()) await this.#gate.enter();
+      const outcomes: Outcome[] = [];
+      try {
+        for (let i = 0; i < claimed.length; i++) {
+          const row = claimed[i];
+          if (row === undefined) break;
+          if (Date.now() >= staleAt) {
+            const ids = claimed.slice(i).map((r) => r.id);
+            const message = 'effects waited too long to run here; a drain takes them when their lease ends';
+            this.#logger.warn(message, { ids: ids.join(',') });
+            for (const id of ids) this.#held.delete(id);
+            break;
+          }
+          if (deadline !== undefined && Date.now() >= deadline) {
+            const ids = claimed.slice(i).map((r) => r.id);
+            await releaseEffects(this.db, ids, this.#now()).catch(() => {}); // else their lease ends them
+            for (const id of ids) this.#held.delete(id);
+            break;
+          }
+          outcomes.push(await this.#runOne(row, marks));
         }
-        await Promise.all(marks);
-        return outcomes;
-      })(),
-    );
+      } finally {
+        this.#gate.leave();
+      }
+      for (const mark of marks) await mark; // they never reject
+      return outcomes;
+    } finally {
+      this.#settled();
+    }
   }
 
   /**
@@ -217,7 +258,7 @@ export class Executor<E extends Effect> {
 
   /** Resolves when every run started so far has finished (for a graceful shutdown or a Worker's waitUntil). */
   async idle(): Promise<void> {
-    while (this.#inFlight.size > 0) await Promise.allSettled([...this.#inFlight]);
+    while (this.#running > 0) await new Promise<void>((resolve) => this.#idleWaiters.push(resolve));
     if (this.#marks.size > 0) await this.#marks.flush();
   }
 
@@ -251,32 +292,6 @@ export class Executor<E extends Effect> {
     }
   }
 
-  /** A delivery's effects, one after another, none started after the deadline. */
-  async #runInOrder(
-    claimed: Claimed<E>[],
-    options: { deadline?: number; staleAt: number; marks?: Promise<void>[] },
-  ): Promise<Outcome[]> {
-    const outcomes: Outcome[] = [];
-    for (const [i, row] of claimed.entries()) {
-      const rest = () => claimed.slice(i).map((r) => r.id);
-      if (Date.now() >= options.staleAt) {
-        this.#logger.warn('effects waited too long to run here; a drain takes them when their lease ends', {
-          ids: rest().join(','),
-        });
-        for (const id of rest()) this.#held.delete(id);
-        break;
-      }
-      if (options.deadline !== undefined && Date.now() >= options.deadline) {
-        const ids = rest();
-        await releaseEffects(this.db, ids, this.#now()).catch(() => {}); // else their lease ends them
-        for (const id of ids) this.#held.delete(id);
-        break;
-      }
-      outcomes.push(await this.#runOne(row, options.marks));
-    }
-    return outcomes;
-  }
-
   /** An effect claimed from the outbox: parsed first, since the row may predate this code. */
   #runStored(row: Claimed): Promise<Outcome> {
     const parsed = this.schema.safeParse(row.effect);
@@ -289,7 +304,6 @@ export class Executor<E extends Effect> {
   async #runOne(row: Claimed<E>, marks?: Promise<void>[]): Promise<Outcome> {
     const started = performance.now();
     const name = effectName(row.effect);
-    const ms = () => Math.round((performance.now() - started) * 10) / 10;
     try {
       const run = this.runner(row.effect, {
         teamId: row.team_id,
@@ -298,13 +312,13 @@ export class Executor<E extends Effect> {
       });
       await withDeadline(run, this.#effectTimeoutMs, `${name} did not finish`);
     } catch (error) {
-      return this.#failed(row, name, error, ms());
+      return this.#failed(row, name, error, msSince(started));
     }
-    const done = this.#mark(row.id, { kind: 'done' }, () => this.#complete(row.id));
+    const done = this.#done.add(row.id);
     if (marks) marks.push(done);
     else await done;
     const { delivery_id: delivery, attempts } = row;
-    return { id: row.id, effect: name, status: 'done', ms: ms(), delivery, attempts };
+    return { id: row.id, effect: name, status: 'done', ms: msSince(started), delivery, attempts };
   }
 
   /** Records a failed attempt: retry later with backoff, or failed for good. */
@@ -327,12 +341,16 @@ export class Executor<E extends Effect> {
       await withDeadline(write(), this.#markTimeoutMs, 'writing an effect outcome');
       if (!this.#marks.has(id)) this.#held.delete(id);
     } catch (cause) {
-      this.#logger.error('an effect outcome could not be written; kept in memory and tried again', {
-        id,
-        cause: String(cause),
-      });
-      this.#marks.add(id, mark);
+      this.#keep(id, mark, cause);
     }
+  }
+
+  #keep(id: number, mark: Mark, cause: unknown): void {
+    this.#logger.error('an effect outcome could not be written; kept in memory and tried again', {
+      id,
+      cause: String(cause),
+    });
+    this.#marks.add(id, mark);
   }
 
   /** Writes kept outcomes; each written one is no longer held. */
@@ -340,7 +358,7 @@ export class Executor<E extends Effect> {
     const now = this.#now();
     const done = marks.filter(([, m]) => m.kind === 'done').map(([id]) => id);
     const write = async () => {
-      await completeEffects(this.db, done, now);
+      await completeEffects(this.#marksDb, done, now);
       for (const [id, m] of marks)
         if (m.kind === 'fail') await failEffect(this.db, id, m.error, m.retryAt, now);
     };
@@ -348,10 +366,18 @@ export class Executor<E extends Effect> {
     for (const [id] of marks) this.#held.delete(id);
   }
 
-  #track<T>(promise: Promise<T>): Promise<T> {
-    this.#inFlight.add(promise);
-    const forget = () => this.#inFlight.delete(promise);
-    promise.then(forget, forget);
-    return promise;
+  /** Counts `work` as running until it settles (the hot path counts inline: no extra promise). */
+  #track<T>(work: Promise<T>): Promise<T> {
+    this.#running++;
+    const settled = () => this.#settled();
+    work.then(settled, settled);
+    return work;
+  }
+
+  #settled(): void {
+    if (--this.#running > 0) return;
+    const waiters = this.#idleWaiters;
+    this.#idleWaiters = [];
+    for (const resolve of waiters) resolve();
   }
 }

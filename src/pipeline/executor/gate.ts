@@ -9,6 +9,13 @@ export class Gate {
 
   constructor(private readonly limit: number) {}
 
+  /** Takes a place if one is free now (then call `leave()` once done): no promise on the common path. */
+  tryEnter(): boolean {
+    if (this.#holders >= this.limit) return false;
+    this.#holders++;
+    return true;
+  }
+
   /** Resolves when a place is free; call `leave()` once done. */
   enter(): Promise<void> {
     if (this.#holders < this.limit) {

@@ -1,4 +1,6 @@
 import type { Logger } from '../../core/context.js';
+import { BatchQueue } from '../../db/batch.js';
+import { withDeadline } from '../deadline.js';
 
 /** An outcome the database has not taken yet. */
 export type Mark = { kind: 'done' } | { kind: 'fail'; error: string; retryAt: Date | null };
@@ -74,5 +76,42 @@ export class PendingMarks {
       void this.flush();
     }, this.everyMs);
     this.#timer.unref();
+  }
+}
+
+/** How `DoneMarks` writes and what it tells of each batch. */
+export interface DoneMarksOptions {
+  /** Marks `ids` done, in one statement. */
+  write: (ids: number[]) => Promise<unknown>;
+  /** Longest wait for one batch's statement. */
+  timeoutMs: number;
+  written: (ids: number[]) => void;
+  /** The store did not take them (an error, or no answer in `timeoutMs`). */
+  failed: (ids: number[], cause: unknown) => void;
+}
+
+/**
+ * "Done" marks written in batches: the ids that arrive together go in one statement, one batch
+ * at a time (group commit, as the recorder's). One promise per mark; one deadline per batch.
+ */
+export class DoneMarks {
+  readonly #queue: BatchQueue<{ id: number; settled: () => void }>;
+
+  constructor(options: DoneMarksOptions) {
+    this.#queue = new BatchQueue(async (batch) => {
+      const ids = batch.map((mark) => mark.id);
+      try {
+        await withDeadline(options.write(ids), options.timeoutMs, 'writing an effect outcome');
+        options.written(ids);
+      } catch (cause) {
+        options.failed(ids, cause);
+      }
+      for (const mark of batch) mark.settled();
+    });
+  }
+
+  /** Queues the "done" of `id`; resolves once `written` or `failed` heard of it. Never rejects. */
+  add(id: number): Promise<void> {
+    return new Promise((settled) => this.#queue.push({ id, settled }));
   }
 }
