@@ -1,6 +1,7 @@
 import type { Result } from './errors.js';
 import type { NormalizedEvent } from './event.js';
 import { describe, fail, fromCommand, fromEventCallback, fromInteractive, type Retry } from './lift.js';
+import { isSocketEnvelope } from './payload-guards.js';
 import { SocketEnvelopeSchema, UrlVerificationSchema } from './payloads.js';
 
 /** What an HTTP request to the Slack endpoint turned out to be. */
@@ -77,7 +78,9 @@ export function normalizeHttp(delivery: HttpDelivery): Result<Inbound> {
 
 /** Normalizes a Socket Mode envelope (`events_api`, `slash_commands`, `interactive`). */
 export function normalizeEnvelope(raw: unknown): Result<SocketDelivery> {
-  const parsed = SocketEnvelopeSchema.safeParse(raw);
+  const parsed = isSocketEnvelope(raw)
+    ? { success: true as const, data: raw }
+    : SocketEnvelopeSchema.safeParse(raw);
   if (!parsed.success) {
     const type = parsed.error.issues.some((issue) => issue.path[0] === 'type');
     return fail(type ? 'unknown_type' : 'invalid_payload', describe('envelope', parsed.error));

@@ -9,6 +9,7 @@ import {
   SLACK_ID_OR_EMPTY,
   SLACK_TS,
   type SlashCommand,
+  type SocketEnvelopeSchema,
   url,
 } from './payloads.js';
 
@@ -132,3 +133,14 @@ export const isBlockActions = (v: unknown): v is BlockActions =>
   (v.view === undefined || isView(v.view)) &&
   (v.response_url === undefined || isUrl(v.response_url)) &&
   isActions(v.actions);
+
+/** `SocketEnvelopeSchema`: its payload is then checked by the guard of its kind, or by zod. */
+export const isSocketEnvelope = (v: unknown): v is z.infer<typeof SocketEnvelopeSchema> =>
+  isPlain(v) &&
+  isId(v.envelope_id) &&
+  (v.type === 'events_api' || v.type === 'slash_commands' || v.type === 'interactive') &&
+  isPlain(v.payload) &&
+  (v.accepts_response_payload === undefined || typeof v.accepts_response_payload === 'boolean') &&
+  (v.retry_attempt === undefined ||
+    (Number.isSafeInteger(v.retry_attempt) && (v.retry_attempt as number) >= 0)) &&
+  optString(v.retry_reason);

@@ -5,6 +5,7 @@ import type * as z from 'zod';
 import type { Result } from '../../src/core/errors.js';
 import type { NormalizedEvent } from '../../src/core/event.js';
 import { fromCommand, fromEventCallback, fromInteractive, type Retry } from '../../src/core/lift.js';
+import { normalizeEnvelope } from '../../src/core/normalize.js';
 import {
   isAppMention,
   isBlockActions,
@@ -12,6 +13,7 @@ import {
   isMessage,
   isOtherEvent,
   isSlashCommand,
+  isSocketEnvelope,
 } from '../../src/core/payload-guards.js';
 import {
   AppMentionSchema,
@@ -20,8 +22,9 @@ import {
   MessageSchema,
   OtherEventSchema,
   SlashCommandSchema,
+  SocketEnvelopeSchema,
 } from '../../src/core/payloads.js';
-import { type Fixture, fixture, fixtureNames } from '../helpers/fixtures.js';
+import { type Fixture, fixture, fixtureNames, socketForm } from '../helpers/fixtures.js';
 import { FC_SEED, type Mutation, mutate, mutatedFixture } from '../helpers/mutate.js';
 
 const RUNS = process.env.FC_RUNS ? Number(process.env.FC_RUNS) : 300;
@@ -229,5 +232,39 @@ describe('the guards of the hot kinds', () => {
     expect(isSlashCommand(payload)).toBe(false);
     const result = fromCommand(payload, retry);
     expect(result.ok && result.value.kind === 'command' && result.value.payload.text).toBe('');
+  });
+});
+
+/** Every fixture as a Socket Mode envelope, with one to three of the envelope's own fields set to edge values. */
+const envelopes = fc.constantFrom(...fixtureNames()).chain((name) => {
+  const envelope = socketForm(fixture(name), { retryAttempt: 1, retryReason: 'timeout' });
+  const keys = [...Object.keys(envelope), 'retry_attempt', 'retry_reason'];
+  const values = [...edges, 0, -1, -0, 2 ** 53, 3.5, true, 'events_api', 'slash_commands', 'interactive'];
+  const mutation = fc
+    .tuple(fc.constantFrom(...keys), fc.constantFrom(...values))
+    .map(([key, value]): Mutation => ({ op: 'set', path: [key], value, label: `${key} = ${String(value)}` }));
+  return fc.array(mutation, { minLength: 0, maxLength: 3 }).map((mutations) => ({
+    envelope: mutate(envelope, mutations),
+    [fc.toStringMethod]: () => `${name}: ${mutations.map((m) => m.label).join('; ') || 'as is'}`,
+  }));
+});
+
+describe('the Socket Mode envelope guard', () => {
+  it.each(fixtureNames())('accepts %s in its envelope', (name) => {
+    expect(isSocketEnvelope(socketForm(fixture(name)))).toBe(true);
+  });
+
+  it('accepts exactly what zod accepts and returns unchanged, and normalize gives the same either way', () => {
+    fc.assert(
+      fc.property(envelopes, ({ envelope }) => {
+        expect(isSocketEnvelope(envelope)).toBe(unchangedBy(SocketEnvelopeSchema, envelope));
+        const either = (result: ReturnType<typeof normalizeEnvelope>) =>
+          result.ok ? result.value : { code: result.error.code, message: result.error.message };
+        expect(either(normalizeEnvelope(envelope))).toStrictEqual(
+          either(normalizeEnvelope(viaZod(envelope))),
+        );
+      }),
+      { seed: FC_SEED, numRuns: RUNS },
+    );
   });
 });
