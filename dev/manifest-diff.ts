@@ -3,7 +3,7 @@
  * `-- --print` prints the filled manifest instead (for "Create New App → From a manifest"); no Slack call.
  */
 import { stringify } from 'yaml';
-import { parseSettings } from '../src/app/settings.js';
+import { appUrlOf } from '../src/app/settings.js';
 import {
   type CommandIo,
   isEntry,
@@ -14,9 +14,6 @@ import {
 } from '../src/manifest/command.js';
 import { diffManifests, formatChange } from '../src/manifest/diff.js';
 import { runMain, StartupError } from '../src/runtime/cli.js';
-
-/** The reference app's URL setting fills the manifest's `${APP_URL}`. */
-const appUrlOf = (env: Record<string, string | undefined>) => parseSettings(env).appUrl;
 
 const USAGE =
   'usage: npm run manifest:diff (reads SLACK_APP_ID, SLACK_CONFIG_TOKEN, SLACK_CONFIG_REFRESH_TOKEN)';

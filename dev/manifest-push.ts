@@ -4,7 +4,7 @@
  * Exit 0 pushed (or nothing to push), 1 refused (invalid manifest or live drift), 2 error.
  */
 import { parseArgs } from 'node:util';
-import { parseSettings } from '../src/app/settings.js';
+import { appUrlOf } from '../src/app/settings.js';
 import {
   type CommandIo,
   isEntry,
@@ -15,9 +15,6 @@ import {
 import { diffManifests, formatChange, liveDrift } from '../src/manifest/diff.js';
 import { InvalidManifestError } from '../src/manifest/live.js';
 import { runMain, StartupError } from '../src/runtime/cli.js';
-
-/** The reference app's URL setting fills the manifest's `${APP_URL}`. */
-const appUrlOf = (env: Record<string, string | undefined>) => parseSettings(env).appUrl;
 
 const USAGE = 'usage: npm run manifest:push [-- --force]';
 

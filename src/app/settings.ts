@@ -25,3 +25,6 @@ export function parseSettings(env: Record<string, unknown>): Settings {
     `APP_URL is invalid (${parsed.error.issues[0]?.message}): your product's base URL, e.g. https://app.example.com`,
   );
 }
+
+/** The app's public URL from the environment (the manifest tools fill `${APP_URL}` with it). */
+export const appUrlOf = (env: Record<string, unknown>): URL => parseSettings(env).appUrl;

@@ -142,5 +142,5 @@ export const isSocketEnvelope = (v: unknown): v is z.infer<typeof SocketEnvelope
   isPlain(v.payload) &&
   (v.accepts_response_payload === undefined || typeof v.accepts_response_payload === 'boolean') &&
   (v.retry_attempt === undefined ||
-    (Number.isSafeInteger(v.retry_attempt) && (v.retry_attempt as number) >= 0)) &&
+    (typeof v.retry_attempt === 'number' && Number.isSafeInteger(v.retry_attempt) && v.retry_attempt >= 0)) &&
   optString(v.retry_reason);

@@ -41,7 +41,6 @@ const ts = z.string().regex(SLACK_TS, 'not a Slack timestamp (digits, one dot, d
 /** A name chosen by an app or by Slack (event type, action_id, callback_id): any non-empty text. */
 const name = z.string().min(1);
 /** An id where one is a string, left alone where it is something else (some events carry objects). */
-/** An id where one is a string; anything else passes. */
 export const isIdIfString = (v: unknown) => typeof v !== 'string' || SLACK_ID.test(v);
 const idIfString = z.custom<unknown>(isIdIfString, NOT_AN_ID);
 

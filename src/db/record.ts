@@ -193,9 +193,10 @@ export class DeliveryRecorder<E> {
   /** Records one batch and settles each of its deliveries; never rejects. */
   async #recordBatch(batch: Waiting<E>[]): Promise<void> {
     const items = batch.map((waiting) => waiting.item);
-    const now = this.#now();
+    let now = new Date();
     let results: (RecordResult<E> | { status: 'failed'; error: unknown })[];
     try {
+      now = this.#now();
       results = await recordDeliveries(this.raw, items, now, { lease: this.#lease });
     } catch (error) {
       if (items.length < 2 || classifyDatabaseError(error) !== 'data') {

@@ -1,3 +1,4 @@
+import type { AckBody } from '../core/action.js';
 import { normalizeHttp } from '../core/normalize.js';
 import type { RefusalLog } from '../log/refusals.js';
 import type { Pipeline } from '../pipeline/build.js';
@@ -33,8 +34,8 @@ export interface DeliveryRequest {
  */
 export interface DeliveryAnswer {
   status: 200 | 400 | 401 | 413 | 415 | 503;
-  /** The JSON body; `null` for an empty one. */
-  json: object | null;
+  /** The JSON body: the handler's ack, the challenge, or the refusal; `null` for an empty one. */
+  json: AckBody | { challenge: string } | { error: string; message: string } | null;
   headers?: Record<string, string>;
   after?: (options?: { deadline?: number }) => Promise<unknown>;
 }

@@ -33,9 +33,8 @@ export const bodyTimeout = (timeoutMs: number): Unread => ({
  * arrived in full within `timeoutMs` (a body shorter than its Content-Length).
  *
  * With a Content-Length (Slack always sends one), the size is checked before anything is read and
- * the body is then read in one piece: on Node, @hono/node-server reads it straight from the socket
- * without building a web `Request` (hono's `bodyLimit` reads `c.req.raw.body`, which builds one:
- * ~6% of the server's CPU under load, bench: http). A chunked body is streamed and cut off at the limit.
+ * the body is then read in one piece. A chunked body is streamed and cut off at the limit. (The
+ * Node server reads deliveries from node:http itself, by the same rules: runtime/node-listener.ts.)
  */
 export async function readBody(c: Context, maxBytes: number, timeoutMs = BODY_TIMEOUT_MS): Promise<ReadBody> {
   let timer: ReturnType<typeof setTimeout> | undefined;

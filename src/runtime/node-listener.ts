@@ -46,7 +46,14 @@ export function nodeListener(options: {
       logger.error('request failed', { path, error: error instanceof Error ? error.message : String(error) });
       answer = { status: 500, json: INTERNAL_ERROR };
     }
-    writeAnswer(res, answer);
+    try {
+      writeAnswer(res, answer);
+    } catch (error) {
+      // An ack body JSON cannot write (a BigInt, a cycle): no ack, so Slack retries; the effects still run.
+      logger.error('request failed', { path, error: error instanceof Error ? error.message : String(error) });
+      if (!res.headersSent) writeAnswer(res, { status: 500, json: INTERNAL_ERROR });
+      else res.destroy();
+    }
     if (answer.after) void answer.after(); // after the ack: never rejects, what fails stays in the outbox
   }
 
@@ -54,8 +61,15 @@ export function nodeListener(options: {
     const url = req.url ?? '/';
     const query = url.indexOf('?');
     const path = query === -1 ? url : url.slice(0, query);
-    if (req.method === 'POST' && path === EVENTS_PATH) void deliver(req, res, path);
-    else void hono(req, res);
+    if (req.method === 'POST' && path === EVENTS_PATH) {
+      deliver(req, res, path).catch((error: unknown) => {
+        logger.error('request failed', {
+          path,
+          error: error instanceof Error ? error.message : String(error),
+        });
+        res.destroy();
+      });
+    } else void hono(req, res);
   };
 }
 
@@ -114,7 +128,9 @@ function readRequestBody(
     });
     req.on('end', () => {
       const body = chunks.length === 1 ? (chunks[0] as Buffer) : Buffer.concat(chunks, size);
-      settle({ ok: true, body: body.toString('utf8') });
+      const text = body.toString('utf8');
+      // As TextDecoder (the Hono route's `text()`) reads it: without a leading byte order mark.
+      settle({ ok: true, body: text.charCodeAt(0) === 0xfeff ? text.slice(1) : text });
     });
     req.on('close', () => settle(null)); // after 'end' this changes nothing
   });

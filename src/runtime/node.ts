@@ -1,4 +1,4 @@
-/** `npm run dev:http`: the HTTP mount on Node (@hono/node-server). */
+/** `npm run dev:http`: the HTTP mount on Node (node:http; deliveries straight, the rest through Hono). */
 import { linkApp } from '../app/index.js';
 import { requireKeys } from '../config/settings.js';
 import { openDatabase } from '../db/open.js';

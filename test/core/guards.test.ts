@@ -25,13 +25,12 @@ import {
   SocketEnvelopeSchema,
 } from '../../src/core/payloads.js';
 import { type Fixture, fixture, fixtureNames, socketForm } from '../helpers/fixtures.js';
-import { FC_SEED, type Mutation, mutate, mutatedFixture } from '../helpers/mutate.js';
+import { FC_SEED, type Mutation, mutate, mutatedFixture, pathsOf } from '../helpers/mutate.js';
 
 const RUNS = process.env.FC_RUNS ? Number(process.env.FC_RUNS) : 300;
 const retry: Retry = { retryNum: 1, retryReason: 'http_timeout', source: 'http' };
 
 type Payload = Record<string, unknown>;
-type Path = (string | number)[];
 
 /** What zod makes of `value`, when it accepts it without changing anything (its output equals its input). */
 function unchangedBy(schema: z.ZodType, value: unknown): boolean {
@@ -109,14 +108,6 @@ const hot = [
 function inModal(f: Fixture): Payload {
   const { channel: _channel, response_url: _url, ...payload } = f.payload;
   return { ...payload, view: fixture('view_submission_link').payload.view };
-}
-
-function pathsOf(value: unknown, prefix: Path = []): Path[] {
-  if (typeof value !== 'object' || value === null) return [];
-  const entries: [string | number, unknown][] = Array.isArray(value)
-    ? value.map((v, i) => [i, v])
-    : Object.entries(value);
-  return entries.flatMap(([key, v]) => [[...prefix, key], ...pathsOf(v, [...prefix, key])]);
 }
 
 /** Values at the edges of what the schemas accept: id lengths, timestamps, URLs zod would rewrite. */

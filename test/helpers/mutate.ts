@@ -32,7 +32,7 @@ export interface MutatedCase {
 }
 
 /** Every path in `value` (objects and arrays included), the root excepted. */
-function pathsOf(value: unknown, prefix: Path = []): Path[] {
+export function pathsOf(value: unknown, prefix: Path = []): Path[] {
   if (typeof value !== 'object' || value === null) return [];
   const entries: [string | number, unknown][] = Array.isArray(value)
     ? value.map((v, i) => [i, v])

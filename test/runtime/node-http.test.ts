@@ -195,7 +195,7 @@ describe('the Node server and the Hono route', () => {
     const viaHono = await stack.app.request('/slack/events', { method: 'POST', body, headers });
     const hono = {
       status: viaHono.status,
-      type: viaHono.headers.get('content-type'),
+      headers: answerHeaders((name) => viaHono.headers.get(name)),
       text: await viaHono.text(),
     };
     const viaNode = await postRaw(body, headers);
@@ -204,22 +204,37 @@ describe('the Node server and the Hono route', () => {
   });
 });
 
-/** POSTs with Content-Length and returns the status, content type and body text as received. */
+/** The headers the app sets (node:http's own keep-alive is not one of them). */
+function answerHeaders(get: (name: string) => string | null | undefined) {
+  const connection = get('connection');
+  return {
+    'content-type': get('content-type') ?? null,
+    'retry-after': get('retry-after') ?? null,
+    connection: connection === 'close' ? connection : null,
+  };
+}
+
+/** POSTs with Content-Length and returns the status, the app's headers and the body text as received. */
 function postRaw(body: string, headers: Record<string, string>) {
-  return new Promise<{ status: number; type: string | null; text: string }>((resolve, reject) => {
-    const req = http.request(url, { method: 'POST', headers }, (res) => {
-      const chunks: Buffer[] = [];
-      res.on('data', (c: Buffer) => chunks.push(c));
-      res.on('end', () =>
-        resolve({
-          status: res.statusCode ?? 0,
-          type: res.headers['content-type'] ?? null,
-          text: Buffer.concat(chunks).toString(),
-        }),
-      );
-    });
-    req.on('error', reject);
-    req.setHeader('content-length', Buffer.byteLength(body));
-    req.end(body);
-  });
+  return new Promise<{ status: number; headers: ReturnType<typeof answerHeaders>; text: string }>(
+    (resolve, reject) => {
+      const req = http.request(url, { method: 'POST', headers }, (res) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (c: Buffer) => chunks.push(c));
+        res.on('end', () =>
+          resolve({
+            status: res.statusCode ?? 0,
+            headers: answerHeaders((name) => {
+              const value = res.headers[name];
+              return Array.isArray(value) ? value.join(', ') : value;
+            }),
+            text: Buffer.concat(chunks).toString(),
+          }),
+        );
+      });
+      req.on('error', reject);
+      req.setHeader('content-length', Buffer.byteLength(body));
+      req.end(body);
+    },
+  );
 }

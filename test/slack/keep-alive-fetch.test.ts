@@ -1,3 +1,5 @@
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { WebAPIPlatformError, WebAPIRequestError } from '@slack/web-api';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { SlackClients } from '../../src/slack/client.js';
@@ -50,6 +52,24 @@ describe('keepAliveFetch', () => {
       'chat.update',
       'views.publish',
     ]);
+  });
+
+  it('fails a response whose body stops half way with the timeout, not "aborted"', async () => {
+    const server = http.createServer((_req, res) => {
+      res.writeHead(200, { 'content-type': 'application/json', 'content-length': '100' });
+      res.write('{"ok":'); // and never the rest
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const { port } = server.address() as AddressInfo;
+    try {
+      const fetch = keepAliveFetch({ timeoutMs: 200 });
+      await expect(fetch(`http://127.0.0.1:${port}/api/chat.postMessage`, post({}))).rejects.toThrow(
+        'no answer in 200 ms',
+      );
+    } finally {
+      server.closeAllConnections();
+      await new Promise((resolve) => server.close(resolve));
+    }
   });
 
   it('fails a request that has no answer after timeoutMs, and the next one still works', async () => {

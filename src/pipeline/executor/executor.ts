@@ -13,11 +13,11 @@ import {
   pruneDeliveries,
   releaseEffects,
 } from '../../db/outbox.js';
+import { withDeadline } from '../deadline.js';
 import { Gate } from './gate.js';
 import { EFFECT_MAX_MS, expiryLease } from './lease.js';
 import { DoneMarks, type Mark, PendingMarks } from './marks.js';
 import { DEFAULT_RETRY, nextAttemptAt, type RetryPolicy } from './retry-policy.js';
-import { withDeadline } from '../deadline.js';
 
 /** Who an effect acts for, and which try this is (1 on the first). */
 export interface EffectTarget extends Workspace {
@@ -75,7 +75,7 @@ const DAY_MS = 86_400_000;
  * hundred ms each) within 2 s of ready. A Node process's Slack sockets match it (node-http.ts).
  */
 export const DRAIN_CONCURRENCY = 96;
-/** A mark that takes longer than this is kept in memory and written again. */
+/** A batch of marks the store does not take within this is kept in memory and written again (a mark may first wait for the batch before it). */
 const MARK_TIMEOUT_MS = 2_000;
 
 /** Milliseconds since `started`, to a tenth. */

@@ -105,8 +105,9 @@ export class DoneMarks {
         options.written(ids);
       } catch (cause) {
         options.failed(ids, cause);
+      } finally {
+        for (const mark of batch) mark.settled(); // even when `written` or `failed` threw
       }
-      for (const mark of batch) mark.settled();
     });
   }
 
