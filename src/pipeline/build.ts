@@ -82,10 +82,9 @@ export function createPipeline<T extends AppTypes>(options: PipelineOptions<T>):
     router: app.router,
     ctx,
     recorder: new DeliveryRecorder<Effect<T['write']>>(database.raw, { lease }),
-    executor: new Executor(database.db, runnerFrom(runners), storedEffectSchema(app.writes.schema), {
+    executor: new Executor(database, runnerFrom(runners), storedEffectSchema(app.writes.schema), {
       logger,
       lease,
-      raw: database.raw,
       ...options.executor,
     }),
     logger,

@@ -124,7 +124,7 @@ describe.each(testDatabases())('storage on %s', (_name, open) => {
       await recordDelivery(database.raw, fixtureEvent('event_app_mention'), effects(2), t.now());
       await recordDelivery(database.raw, fixtureEvent('event_link_shared'), effects(1), t.now());
       const { ran, runner } = recorder();
-      const executor = new Executor(database.db, runner, schema, { now: t.now, logger: quiet });
+      const executor = new Executor(database, runner, schema, { now: t.now, logger: quiet });
       expect(await executor.drain()).toEqual({ done: 3, retried: 0, failed: 0, pruned: 0 });
       expect(await executor.drain()).toEqual({ done: 0, retried: 0, failed: 0, pruned: 0 });
       // Deliveries run side by side; one delivery's effects in order (effect 1 after the mention's effect 0).
@@ -146,9 +146,9 @@ describe.each(testDatabases())('storage on %s', (_name, open) => {
         await new Promise((resolve) => setTimeout(resolve, 1));
         await runner(effect, target);
       };
-      const other = database.another ? (await database.another()).db : database.db;
+      const other = database.another ? await database.another() : database;
       const [a, b] = await Promise.all([
-        new Executor(database.db, slowRunner, schema, { logger: quiet, batch: 7 }).drain(),
+        new Executor(database, slowRunner, schema, { logger: quiet, batch: 7 }).drain(),
         new Executor(other, slowRunner, schema, { logger: quiet, batch: 7 }).drain(),
       ]);
       expect(a.done + b.done).toBe(120);
@@ -170,7 +170,7 @@ describe.each(testDatabases())('storage on %s', (_name, open) => {
       );
       if (mine.status !== 'recorded') throw new Error('expected a new delivery');
       const { runner } = recorder();
-      const outcomes = await new Executor(database.db, runner, schema, {
+      const outcomes = await new Executor(database, runner, schema, {
         now: t.now,
         logger: quiet,
       }).runClaimed(mine.claimed);
@@ -189,7 +189,7 @@ describe.each(testDatabases())('storage on %s', (_name, open) => {
         await new Promise((r) => setTimeout(r, 5));
         now--;
       };
-      const executor = new Executor(database.db, runner, schema, { logger: quiet, concurrency: 2 });
+      const executor = new Executor(database, runner, schema, { logger: quiet, concurrency: 2 });
       const recorded = await Promise.all(
         Array.from({ length: 6 }, (_, i) =>
           recordDelivery(
@@ -215,7 +215,7 @@ describe.each(testDatabases())('storage on %s', (_name, open) => {
       await recordDelivery(database.raw, fixtureEvent('event_app_mention'), effects(1), t.now());
       expect(await claimEffects(database.db, { now: t.now(), limit: 10 })).toHaveLength(1); // and then the process died
       const { ran, runner } = recorder();
-      const executor = new Executor(database.db, runner, schema, { now: t.now, logger: quiet });
+      const executor = new Executor(database, runner, schema, { now: t.now, logger: quiet });
       expect((await executor.drain()).done).toBe(0);
       t.advance(LEASE_MS + 1);
       expect((await executor.drain()).done).toBe(1);
@@ -232,7 +232,7 @@ describe.each(testDatabases())('storage on %s', (_name, open) => {
         attempts.push(attempt);
         return new Error(`slack said no (${attempt})`);
       });
-      const executor = new Executor(database.db, runner, schema, {
+      const executor = new Executor(database, runner, schema, {
         now: t.now,
         logger: quiet,
         maxAttempts: 3,
@@ -259,7 +259,7 @@ describe.each(testDatabases())('storage on %s', (_name, open) => {
           ? new EffectError('channel_not_found', { retryable: false })
           : new EffectError('ratelimited', { retryable: true, retryAfterMs: 30_000 }),
       );
-      const executor = new Executor(database.db, runner, schema, {
+      const executor = new Executor(database, runner, schema, {
         now: t.now,
         logger: quiet,
         baseDelayMs: 1000,
@@ -277,7 +277,7 @@ describe.each(testDatabases())('storage on %s', (_name, open) => {
       await database.db.update(outbox).set({ action: { type: 'teleport' } });
       const { runner } = recorder();
       expect(
-        (await new Executor(database.db, runner, schema, { now: t.now, logger: quiet }).drain()).failed,
+        (await new Executor(database, runner, schema, { now: t.now, logger: quiet }).drain()).failed,
       ).toBe(1);
     });
   });
@@ -287,7 +287,7 @@ describe.each(testDatabases())('storage on %s', (_name, open) => {
     const old = { ...fixtureEvent('event_app_mention'), deliveryId: 'old-done' };
     await recordDelivery(database.raw, old, effects(1), t.now());
     const { runner } = recorder();
-    const executor = new Executor(database.db, runner, schema, {
+    const executor = new Executor(database, runner, schema, {
       now: t.now,
       logger: quiet,
       retentionMs: 7 * 86_400_000,

@@ -32,7 +32,14 @@ describe('a store that hangs', () => {
       router: createRoutes(quiet),
       ctx: testContext(),
       recorder: new DeliveryRecorder<AppEffect>(never, { lease: true }),
-      executor: new Executor<AppEffect>(null as unknown as never, async () => {}, schema, { logger: quiet }),
+      executor: new Executor<AppEffect>(
+        { db: null as unknown as never, raw: never },
+        async () => {},
+        schema,
+        {
+          logger: quiet,
+        },
+      ),
       logger: quiet,
       deadlineMs: 200,
       maxPending: 2,
@@ -58,7 +65,7 @@ describe('an outcome the store did not take', () => {
     const handle = await openDatabase('memory://');
     await migrate(handle);
     let down = false;
-    // The database as the executor sees it: the "done" update fails while `down`.
+    // The database as the executor sees it: the "done" update (raw) and the ORM's statements fail while `down`.
     const db = new Proxy(handle.db, {
       get(target, key, receiver) {
         const value = Reflect.get(target, key, receiver);
@@ -72,7 +79,9 @@ describe('an outcome the store did not take', () => {
     const ran: number[] = [];
     const runner: EffectRunner<AppEffect> = async (_effect, target) => void ran.push(target.attempt);
     const lease = { owner: 'node-self', ms: 60_000 };
-    const executor = new Executor<AppEffect>(db, runner, schema, {
+    const raw: typeof handle.raw = (query, params) =>
+      down ? Promise.reject(new Error('connection closed')) : handle.raw(query, params);
+    const executor = new Executor<AppEffect>({ db, raw }, runner, schema, {
       logger: quiet,
       lease,
       markTimeoutMs: 100,

@@ -43,7 +43,7 @@ describe.each(testDatabases())('done marks on %s', (_name, open) => {
     const runner: EffectRunner<Effect> = async (effect) => {
       if (effect.type === 'api' && 'text' in effect.args) ran.push(String(effect.args.text));
     };
-    const executor = new Executor<Effect>(database.db, runner, schema, { logger: quiet, lease, raw });
+    const executor = new Executor<Effect>({ db: database.db, raw }, runner, schema, { logger: quiet, lease });
     const outcomes = await Promise.all(
       recorded.map((r) => (r.status === 'recorded' ? executor.runClaimed(r.claimed) : [])),
     );

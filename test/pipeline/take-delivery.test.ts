@@ -35,7 +35,7 @@ describe('dispatch: route → record → ack → run', () => {
       router: createRoutes(quiet),
       ctx: { ...testContext(new DbLookups(handle)) },
       recorder: new DeliveryRecorder<AppEffect>(handle.raw, { lease: true }),
-      executor: new Executor(handle.db, runner, schema, { logger: quiet }),
+      executor: new Executor(handle, runner, schema, { logger: quiet }),
       logger: quiet,
     };
   });
@@ -61,7 +61,7 @@ describe('dispatch: route → record → ack → run', () => {
     const result = await takeDelivery(pipeline, fixtureEvent('event_app_mention_enterprise'));
     expect(result.status === 'ack' && result.recorded).toBe('new');
     // The process dies here: result.after() never happens.
-    const later = new Executor(handle.db, runner, schema, {
+    const later = new Executor(handle, runner, schema, {
       logger: quiet,
       now: () => new Date(Date.now() + LEASE_MS + 1),
     });

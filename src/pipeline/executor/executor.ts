@@ -2,7 +2,7 @@ import type * as z from 'zod';
 import { type Effect, effectName } from '../../core/action.js';
 import type { Logger } from '../../core/context.js';
 import { EffectError } from '../../core/errors.js';
-import type { Database, RawSql } from '../../db/database.js';
+import type { Database, RawSql, StoreHandle } from '../../db/database.js';
 import type { Workspace } from '../../db/installations.js';
 import {
   type Claimed,
@@ -53,8 +53,6 @@ export interface ExecutorOptions extends Partial<RetryPolicy> {
   /** Longest wait for one effect (default `EFFECT_MAX_MS`) and for writing an outcome. */
   effectTimeoutMs?: number;
   markTimeoutMs?: number;
-  /** The same database's raw statements (`DatabaseHandle.raw`): "done" marks then skip the ORM. */
-  raw?: RawSql;
   now?: () => Date;
   logger?: Logger;
 }
@@ -103,13 +101,15 @@ export class Executor<E extends Effect> {
   readonly #markTimeoutMs: number;
   readonly #retentionMs: number;
   readonly #batch: number;
-  /** Where "done" marks are written: raw statements when given, else the ORM. */
-  readonly #marksDb: Database | RawSql;
+  /** "Done" marks skip the ORM: they are written once per batch of deliveries. */
+  readonly #raw: RawSql;
   readonly #now: () => Date;
   readonly #logger: Logger;
 
+  private readonly db: Database;
+
   constructor(
-    private readonly db: Database,
+    store: StoreHandle,
     private readonly runner: EffectRunner<E>,
     private readonly schema: z.ZodType<E>,
     options: ExecutorOptions = {},
@@ -127,11 +127,12 @@ export class Executor<E extends Effect> {
     this.#markTimeoutMs = options.markTimeoutMs ?? MARK_TIMEOUT_MS;
     this.#retentionMs = options.retentionMs ?? 7 * DAY_MS;
     this.#batch = options.batch ?? 256;
-    this.#marksDb = options.raw ?? db;
+    this.db = store.db;
+    this.#raw = store.raw;
     this.#now = options.now ?? (() => new Date());
     this.#logger = options.logger ?? console;
     this.#done = new DoneMarks({
-      write: (ids) => completeEffects(this.#marksDb, ids, this.#now()),
+      write: (ids) => completeEffects(this.#raw, ids, this.#now()),
       timeoutMs: this.#markTimeoutMs,
       written: (ids) => {
         for (const id of ids) if (!this.#marks.has(id)) this.#held.delete(id);
@@ -358,7 +359,7 @@ export class Executor<E extends Effect> {
     const now = this.#now();
     const done = marks.filter(([, m]) => m.kind === 'done').map(([id]) => id);
     const write = async () => {
-      await completeEffects(this.#marksDb, done, now);
+      await completeEffects(this.#raw, done, now);
       for (const [id, m] of marks)
         if (m.kind === 'fail') await failEffect(this.db, id, m.error, m.retryAt, now);
     };
