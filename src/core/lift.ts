@@ -149,7 +149,7 @@ export function fromInteractive(raw: unknown, retry: Retry): Result<NormalizedEv
   const teamId = p.team?.id ?? str(p.user.team_id);
   const enterpriseId = p.enterprise?.id ?? null;
   const userId = p.user.id;
-  // Fields listed, not spread: V8 builds `{ ...common, more }` slowly (about 7 µs here).
+  // Fields listed, not spread: V8 builds `{ ...common, more }` about three times slower (a copy, then adds).
   const { retryNum, retryReason, source } = retry;
   switch (p.type) {
     case 'block_actions': {
