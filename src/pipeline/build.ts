@@ -37,7 +37,7 @@ export interface PipelineOptions<T extends AppTypes> {
   settings: T['settings'];
   database: DatabaseHandle;
   logger: Logger;
-  /** WebClient's fetch: keep-alive on Node, the workerd wrapper on Workers. */
+  /** The Slack clients' fetch: keep-alive on Node, the workerd wrapper on Workers. */
   slackFetch?: FetchFunction;
   executor?: ExecutorOptions;
   /**

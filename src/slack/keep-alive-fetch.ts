@@ -24,7 +24,7 @@ const MAX_TARGETS = 256;
  * A `fetch` for WebClient over node:http with keep-alive agents. On Node, the global fetch costs
  * several times more CPU per call (`npm run bench -- http`), and outbound calls set the executor's ceiling.
  * Bodies that are not strings (file uploads) go through the global fetch. A request with no `signal`
- * fails once it has waited `timeoutMs` since it was made (up to a tenth more), a free socket included:
+ * fails once it has waited `timeoutMs` since it was made (up to a fiftieth more), a free socket included:
  * one shared timer sweeps the requests in flight, instead of a socket timer and its listeners per call.
  */
 export function keepAliveFetch(options: { maxSockets?: number; timeoutMs?: number } = {}): FetchFunction {
@@ -109,7 +109,7 @@ interface InFlight {
 
 /**
  * Fails requests that have waited `timeoutMs`: one timer, running only while requests are in
- * flight, checks the oldest every tenth of `timeoutMs`. A linked list, not a Map: requests held in
+ * flight, checks the oldest every fiftieth of `timeoutMs`. A linked list, not a Map: requests held in
  * a Map were promoted out of the young generation, ~12 µs of GC per call.
  */
 class Sweeper {
@@ -125,7 +125,8 @@ class Sweeper {
     else this.#oldest = entry;
     this.#newest = entry;
     if (!this.#timer) {
-      this.#timer = setInterval(() => this.#sweep(), Math.max(1, Math.ceil(this.timeoutMs / 10)));
+      // Every fiftieth of the timeout: a 10 s request ends by 10.2 s, inside the lease's bound (lease.ts).
+      this.#timer = setInterval(() => this.#sweep(), Math.max(1, Math.ceil(this.timeoutMs / 50)));
       this.#timer.unref();
     }
     return entry;

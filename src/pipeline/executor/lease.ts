@@ -2,9 +2,9 @@ import type { Lease } from '../../db/outbox.js';
 import { LEASE_MS } from '../../db/outbox.js';
 
 // The bound on one effect, from the Slack client's own limits (src/slack/client.ts, execute.ts).
-/** WebClient's timeout per HTTP request. */
+/** The Slack client's timeout per HTTP request (keepAliveFetch ends it by 10.2 s). */
 const REQUEST_TIMEOUT_MS = 10_000;
-/** WebClient's tries per call (the first and 2 retries of a 5xx or network error), ≤ 1 s apart. */
+/** The Slack client's tries per call (the first and 2 retries of a 5xx or network error), ≤ 1 s apart. */
 const REQUEST_TRIES = 3;
 const REQUEST_RETRY_WAIT_MS = 1_000;
 /** One Web API call at worst: 3 × 10 s + 2 × 1 s = 32 s. */
