@@ -9,9 +9,10 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FakeSlack } from '../src/testing/fake-slack.js';
 import { SIGNING_SECRET } from '../src/testing/signing.js';
 import { fixtureNames } from './helpers/fixtures.js';
+import { freePort } from './helpers/ports.js';
 import { type Spawned, spawnScript } from './helpers/spawn.js';
 
-const port = String(4100 + (process.pid % 150));
+const port = String(await freePort());
 const URL_LINE = `http://127.0.0.1:${port}/slack/events`;
 const dir = mkdtempSync(join(tmpdir(), 'trigger-'));
 /** Where Slack calls would go if any were made: the fake must see none. */

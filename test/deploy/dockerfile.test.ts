@@ -12,6 +12,7 @@ import { FakeSlack } from '../../src/testing/fake-slack.js';
 import { SIGNING_SECRET, slackHeaders } from '../../src/testing/signing.js';
 import { fixture, httpForm } from '../helpers/fixtures.js';
 import { BOT_TOKEN } from '../helpers/http-stack.js';
+import { freePort } from '../helpers/ports.js';
 import {
   type Assembled,
   assembleFinalStage,
@@ -20,17 +21,7 @@ import {
   parseDockerfile,
   type Stage,
 } from './dockerfile.js';
-import {
-  emptyPostgres,
-  port,
-  root,
-  run,
-  runTsx,
-  SLOW_MS,
-  STACK_FRAME,
-  tempDir,
-  waitForHttp,
-} from './support.js';
+import { emptyPostgres, root, run, runTsx, SLOW_MS, STACK_FRAME, tempDir, waitForHttp } from './support.js';
 
 const INSTALL_MS = 300_000;
 const dockerfile = readFileSync(join(root, 'Dockerfile'), 'utf8');
@@ -115,7 +106,7 @@ describe('the Dockerfile', () => {
   it(
     'final stage: its CMD serves /healthz with the embedded database in .data, and its HEALTHCHECK passes',
     async () => {
-      const at = port(1);
+      const at = await freePort();
       const server = run(image.cmd[0] as string, image.cmd.slice(1), appEnv({ PORT: String(at) }), image.dir);
       try {
         const health = await waitForHttp(`http://127.0.0.1:${at}/healthz`);
@@ -150,7 +141,7 @@ describe('the Dockerfile', () => {
       const server = run(
         withoutDist.cmd[0] as string,
         withoutDist.cmd.slice(1),
-        appEnv({ PORT: String(port(2)) }),
+        appEnv({ PORT: String(await freePort()) }),
         withoutDist.dir,
       );
       expect(await server.exited).toBe(1);
@@ -165,7 +156,7 @@ describe('npm start and npm run start:socket, from dist with production dependen
   it(
     'npm start serves /healthz and acks a signed delivery, whose reply reaches Slack',
     async () => {
-      const at = port(3);
+      const at = await freePort();
       fake.reset();
       const server = run(
         'npm',
@@ -230,7 +221,7 @@ describe.skipIf(!adminUrl)('npm start against PostgreSQL', () => {
       const http = run(
         'node',
         ['dist/node.js'],
-        appEnv({ DATABASE_URL: database.url, PORT: String(port(4)) }),
+        appEnv({ DATABASE_URL: database.url, PORT: String(await freePort()) }),
         image.dir,
       );
       expect(await http.exited).toBe(1);
@@ -249,7 +240,7 @@ describe.skipIf(!adminUrl)('npm start against PostgreSQL', () => {
       expect(await migrate.exited, migrate.output()).toBe(0);
       expect(migrate.output().trim()).toBe(`migrations applied to ${where}`);
 
-      const at = port(5);
+      const at = await freePort();
       fake.reset();
       const server = run(
         'npm',

@@ -48,9 +48,6 @@ export async function waitForHttp(url: string, timeoutMs = SLOW_MS): Promise<Res
   }
 }
 
-/** A free-ish port per test file and purpose, away from the other suites' ranges. */
-export const port = (offset: number) => 4300 + ((process.pid * 7 + offset) % 600);
-
 /** An empty database (no migrations) on TEST_DATABASE_URL's server; `drop()` removes it. */
 export async function emptyPostgres(
   adminUrl: string,

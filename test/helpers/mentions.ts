@@ -1,20 +1,8 @@
-import { createServer } from 'node:net';
+export { freePort } from './ports.js';
+
 import { slackHeaders } from '../../src/testing/signing.js';
 import { httpForm } from './fixtures.js';
 import { freshFixture } from './mutate.js';
-
-/** A TCP port free on 127.0.0.1 right now. */
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      const port = typeof address === 'object' && address ? address.port : 0;
-      server.close(() => resolve(port));
-    });
-  });
-}
 
 /** The ts of mention `n` (its thread: the bot replies with `thread_ts` equal to it). */
 export const mentionTs = (n: number) => `1764300000.${String(n).padStart(6, '0')}`;

@@ -8,10 +8,11 @@ import { type RunningShim, startSocketShim } from '../../src/runtime/socket-shim
 import { FakeSlack } from '../../src/testing/fake-slack.js';
 import { fixture, socketForm } from '../helpers/fixtures.js';
 import { BOT_TOKEN, quiet } from '../helpers/http-stack.js';
+import { freePort } from '../helpers/ports.js';
 import { APP_TOKEN } from '../helpers/socket-stack.js';
 
 // dev:socket has no HTTP server: it opens the inspector on its own loopback port.
-const PORT = 41_000 + (process.pid % 2_000);
+const PORT = await freePort();
 const fake = new FakeSlack();
 let shim: RunningShim;
 let database: DatabaseHandle;

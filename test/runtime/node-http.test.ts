@@ -9,6 +9,7 @@ import { FakeSlack } from '../../src/testing/fake-slack.js';
 import { SIGNING_SECRET, slackHeaders } from '../../src/testing/signing.js';
 import { fixture, httpForm } from '../helpers/fixtures.js';
 import { BOT_TOKEN, httpStack, quiet } from '../helpers/http-stack.js';
+import { freePort } from '../helpers/ports.js';
 
 // The app through a real socket: the body is read straight from node:http (Content-Length) or
 // streamed (chunked), and the signature is checked with Node's HMAC.
@@ -24,7 +25,7 @@ beforeAll(async () => {
     SLACK_SIGNING_SECRET: SIGNING_SECRET,
     SLACK_BOT_TOKEN: BOT_TOKEN,
     SLACK_API_URL: fake.apiUrl,
-    PORT: String(4100 + (process.pid % 200)),
+    PORT: String(await freePort()),
   });
   server = await startHttpServer({ app, settings: app.settings({}), config, database, logger: quiet });
   url = `http://127.0.0.1:${server.port}/slack/events`;
@@ -90,7 +91,7 @@ describe('the Node server', () => {
     const config = loadConfig({
       SLACK_SIGNING_SECRET: SIGNING_SECRET,
       SLACK_BOT_TOKEN: BOT_TOKEN,
-      PORT: String(4300 + (process.pid % 200)),
+      PORT: String(await freePort()),
       HOST: '0.0.0.0',
     });
     const everywhere = await startHttpServer({

@@ -6,6 +6,7 @@ import { FakeSlack } from '../../src/testing/fake-slack.js';
 import { SIGNING_SECRET, slackHeaders } from '../../src/testing/signing.js';
 import { fixture, httpForm } from '../helpers/fixtures.js';
 import { BOT_TOKEN } from '../helpers/http-stack.js';
+import { freePort } from '../helpers/ports.js';
 import { spawnScript } from '../helpers/spawn.js';
 
 const fake = new FakeSlack();
@@ -26,7 +27,7 @@ describe('npm run dev:http', () => {
   });
 
   it('serves signed deliveries and, on SIGTERM, finishes running effects before exiting 0', async () => {
-    const port = String(3700 + (process.pid % 200));
+    const port = String(await freePort());
     const run = spawnScript(
       'src/runtime/node.ts',
       {
@@ -56,7 +57,7 @@ describe('npm run dev:http', () => {
 
 describe('npm run trigger', () => {
   it('sends a signed fixture to a running dev:http and prints the answer', async () => {
-    const port = String(3900 + (process.pid % 90));
+    const port = String(await freePort());
     const env = {
       SLACK_SIGNING_SECRET: SIGNING_SECRET,
       SLACK_BOT_TOKEN: BOT_TOKEN,

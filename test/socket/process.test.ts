@@ -5,6 +5,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { FakeSlack } from '../../src/testing/fake-slack.js';
 import { fixture, socketForm } from '../helpers/fixtures.js';
 import { BOT_TOKEN } from '../helpers/http-stack.js';
+import { freePort } from '../helpers/ports.js';
 import { APP_TOKEN } from '../helpers/socket-stack.js';
 import { spawnScript } from '../helpers/spawn.js';
 
@@ -149,7 +150,7 @@ describe('npm run dev', () => {
       env({
         SLACK_SOCKET_MODE: 'false',
         SLACK_SIGNING_SECRET: 'a-secret',
-        PORT: String(3500 + (process.pid % 200)),
+        PORT: String(await freePort()),
       }),
       mkdtempSync(join(tmpdir(), 'dev-')),
     );
