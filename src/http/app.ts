@@ -56,17 +56,14 @@ export function createApp(runtime: HttpRuntime): Hono<AppEnv> {
   const deliveryOptions = { refused, hmac: runtime.hmac };
 
   app.post(EVENTS_PATH, async function slackEvents(c) {
-    const request = {
-      body: '',
-      header: (name: string) => c.req.header(name),
-      path: c.req.path,
-      receivedAt: performance.now(),
-    };
+    const receivedAt = performance.now();
+    const header = (name: string) => c.req.header(name);
+    const { path } = c.req;
     const services = await runtime.services(c);
     const read = await readBody(c, MAX_BODY_BYTES);
     const answer = read.ok
-      ? await answerDelivery(services, { ...request, body: read.body }, deliveryOptions)
-      : answerUnread(read, request, refused);
+      ? await answerDelivery(services, { body: read.body, header, path, receivedAt }, deliveryOptions)
+      : answerUnread(read, { header, path }, refused);
     const response = answer.json
       ? c.json(answer.json, answer.status, answer.headers)
       : c.body(null, answer.status, answer.headers);

@@ -27,6 +27,8 @@ export function nodeListener(options: {
 }): RequestListener {
   const hono = getRequestListener(options.fetch, { hostname: options.hostname });
   const { services, delivery, logger } = options;
+  const failed = (path: string, error: unknown) =>
+    logger.error('request failed', { path, error: error instanceof Error ? error.message : String(error) });
 
   async function deliver(req: IncomingMessage, res: ServerResponse, path: string): Promise<void> {
     const receivedAt = performance.now();
@@ -38,19 +40,18 @@ export function nodeListener(options: {
     try {
       const read = await readRequestBody(req, MAX_BODY_BYTES, BODY_TIMEOUT_MS);
       if (read === null) return; // the client went away mid-body: nobody to answer
-      const request = { body: '', header, path, receivedAt };
       answer = read.ok
-        ? await answerDelivery(services, { ...request, body: read.body }, delivery)
-        : answerUnread(read, request, delivery.refused);
+        ? await answerDelivery(services, { body: read.body, header, path, receivedAt }, delivery)
+        : answerUnread(read, { header, path }, delivery.refused);
     } catch (error) {
-      logger.error('request failed', { path, error: error instanceof Error ? error.message : String(error) });
+      failed(path, error);
       answer = { status: 500, json: INTERNAL_ERROR };
     }
     try {
       writeAnswer(res, answer);
     } catch (error) {
       // An ack body JSON cannot write (a BigInt, a cycle): no ack, so Slack retries; the effects still run.
-      logger.error('request failed', { path, error: error instanceof Error ? error.message : String(error) });
+      failed(path, error);
       if (!res.headersSent) writeAnswer(res, { status: 500, json: INTERNAL_ERROR });
       else res.destroy();
     }
@@ -63,10 +64,7 @@ export function nodeListener(options: {
     const path = query === -1 ? url : url.slice(0, query);
     if (req.method === 'POST' && path === EVENTS_PATH) {
       deliver(req, res, path).catch((error: unknown) => {
-        logger.error('request failed', {
-          path,
-          error: error instanceof Error ? error.message : String(error),
-        });
+        failed(path, error);
         res.destroy();
       });
     } else void hono(req, res);
