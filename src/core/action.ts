@@ -83,11 +83,19 @@ export type ViewAckBody =
 /** Options for a block_suggestion request. */
 export type OptionsAckBody = { options: Option[] } | { option_groups: OptionGroup[] };
 
+/**
+ * What a payload of a kind the router does not model may be acked with: a legacy dialog's `errors`,
+ * a `dialog_suggestion`'s `options`, or the message that replaces an `interactive_message`.
+ * https://api.slack.com/dialogs#validation
+ */
+export type InteractiveAckBody = { [field: string]: unknown };
+
 /** The body Slack gets inside its 3-second window; `for` is the only kind that may carry it. */
 export type Ack =
   | { type: 'ack'; for: 'command'; body: CommandAckBody }
   | { type: 'ack'; for: 'view_submission'; body: ViewAckBody }
-  | { type: 'ack'; for: 'options'; body: OptionsAckBody };
+  | { type: 'ack'; for: 'options'; body: OptionsAckBody }
+  | { type: 'ack'; for: 'interactive'; body: InteractiveAckBody };
 export type AckBody = Ack['body'];
 
 /** The effects the framework itself runs. */
@@ -125,6 +133,8 @@ export const ack = {
   }),
   clear: (): Ack => ({ type: 'ack', for: 'view_submission', body: { response_action: 'clear' } }),
   options: (options: Option[]): Ack => ({ type: 'ack', for: 'options', body: { options } }),
+  /** The answer to a legacy interactive payload (dialog errors, dialog_suggestion options, a message). */
+  interactive: (body: InteractiveAckBody): Ack => ({ type: 'ack', for: 'interactive', body }),
 } as const;
 
 /** Builds a Web API call action with the method's own argument type. */
@@ -163,4 +173,4 @@ export function unreachable(value: never): never {
 }
 
 /** The kinds that can carry an ack body; every other kind is acked empty. */
-export const ACKABLE_KINDS: readonly EventKind[] = ['command', 'view_submission', 'options'];
+export const ACKABLE_KINDS: readonly EventKind[] = ['command', 'view_submission', 'options', 'interactive'];

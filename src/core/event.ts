@@ -7,11 +7,13 @@ import type {
   TokensRevokedEvent,
 } from '@slack/types';
 import type {
+  AppRateLimited,
   BlockActions,
   BlockSuggestion,
   EventCallback,
   GlobalShortcut,
   MessageShortcut,
+  OtherInteractive,
   SlashCommand,
   ViewClosed,
   ViewSubmission,
@@ -62,6 +64,23 @@ export type EventsApiEvent<T extends string = string> = Delivery<
   T extends KnownEventType ? KnownEvents[T] : OtherEvent
 > & { eventId: string; eventTime: number; body: EventCallback };
 
+/**
+ * `app_rate_limited`: Slack is dropping this workspace's events for the minute `minute_rate_limited`.
+ * It has no inner event and no event id; `payload` and `body` are the delivery itself.
+ */
+export type AppRateLimitedEvent = Delivery<'event', 'app_rate_limited', AppRateLimited> & {
+  eventId: null;
+  eventTime: number;
+  body: AppRateLimited;
+};
+
+/** A top-level Events API delivery of a type the router does not model (one Slack adds later). */
+export type OtherCallbackEvent = Delivery<'event', string, OtherEvent> & {
+  eventId: null;
+  eventTime: null;
+  body: OtherEvent;
+};
+
 export type CommandEvent = Delivery<'command', string, SlashCommand>;
 export type BlockActionEvent = Delivery<'block_action', string, BlockActions>;
 export type ViewSubmissionEvent = Delivery<'view_submission', string, ViewSubmission>;
@@ -69,21 +88,29 @@ export type ViewClosedEvent = Delivery<'view_closed', string, ViewClosed>;
 export type ShortcutEvent = Delivery<'shortcut', string, GlobalShortcut>;
 export type MessageShortcutEvent = Delivery<'message_shortcut', string, MessageShortcut>;
 export type OptionsEvent = Delivery<'options', string, BlockSuggestion>;
+/**
+ * An interactive payload of a type the router does not model (`interactive_message`, legacy dialogs,
+ * `workflow_step_edit`, …); `name` is its `type`: `.on('interactive', 'dialog_submission', …)`.
+ */
+export type InteractiveEvent = Delivery<'interactive', string, OtherInteractive>;
 
 /**
  * Every delivery Slack makes, in one shape whatever the transport. `kind` says what it is and
  * `name` is what handlers are registered under: the event type, the command, the action_id
- * (the first action's) or the callback_id.
+ * (the first action's), the callback_id, or for a kind the router does not model, Slack's `type`.
  */
 export type NormalizedEvent =
   | { [T in KnownEventType]: EventsApiEvent<T> }[KnownEventType]
   | EventsApiEvent<string>
+  | AppRateLimitedEvent
+  | OtherCallbackEvent
   | CommandEvent
   | BlockActionEvent
   | ViewSubmissionEvent
   | ViewClosedEvent
   | ShortcutEvent
   | MessageShortcutEvent
-  | OptionsEvent;
+  | OptionsEvent
+  | InteractiveEvent;
 
 export type EventKind = NormalizedEvent['kind'];

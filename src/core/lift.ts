@@ -12,13 +12,18 @@ import {
 import {
   AppHomeOpenedSchema,
   AppMentionSchema,
+  AppRateLimitedSchema,
   AppUninstalledSchema,
   type EventCallback,
   EventCallbackSchema,
+  INTERACTIVE_TYPES,
   InteractivePayloadSchema,
   LinkSharedSchema,
   MessageSchema,
+  OtherCallbackSchema,
   OtherEventSchema,
+  OtherInteractiveSchema,
+  SLACK_ID,
   SlashCommandSchema,
   TokensRevokedSchema,
 } from './payloads.js';
@@ -55,6 +60,87 @@ const innerSchemas = {
 };
 
 const str = (value: unknown): string | null => (typeof value === 'string' && value !== '' ? value : null);
+/** A field that is a Slack id, or null: for payloads whose shape the router does not check. */
+const idOf = (value: unknown): string | null =>
+  typeof value === 'string' && SLACK_ID.test(value) ? value : null;
+const objectOf = (value: unknown): Record<string, unknown> => (isObject(value) ? value : {});
+
+/**
+ * A short, stable digest of a payload (FNV-1a, 2 × 32 bits over its JSON), for dedup keys of kinds
+ * that carry no id of their own: Slack redelivers the same bytes, so a redelivery gets the same key.
+ */
+export function digest(value: unknown): string {
+  const text = JSON.stringify(value) ?? '';
+  let a = 0x811c9dc5;
+  let b = 0x01000193;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    a = Math.imul(a ^ c, 0x01000193);
+    b = Math.imul(b ^ c, 0x5bd1e995);
+  }
+  return (a >>> 0).toString(36) + (b >>> 0).toString(36);
+}
+
+/**
+ * An Events API body: an `event_callback`, `app_rate_limited`, or a top-level type the router does
+ * not model (it becomes an `event` named by its type). `url_verification` is answered by the mount.
+ */
+export function fromEventsApi(raw: unknown, retry: Retry): Result<NormalizedEvent> {
+  if (isEventCallback(raw) || !isObject(raw) || raw.type === 'event_callback' || typeof raw.type !== 'string')
+    return fromEventCallback(raw, retry);
+  if (raw.type === 'app_rate_limited') {
+    const parsed = AppRateLimitedSchema.safeParse(raw);
+    if (!parsed.success) return fail('invalid_payload', describe('app_rate_limited', parsed.error));
+    const body = parsed.data;
+    return ok({
+      ...meta(retry, body.team_id, null, null, null),
+      deliveryId: `app_rate_limited:${body.team_id}:${body.minute_rate_limited}`,
+      kind: 'event',
+      name: 'app_rate_limited',
+      payload: body,
+      eventId: null,
+      eventTime: body.minute_rate_limited,
+      body,
+    });
+  }
+  const parsed = OtherCallbackSchema.safeParse(raw);
+  if (!parsed.success) return fail('unknown_type', describe('events API body', parsed.error));
+  const body = parsed.data;
+  const teamId = idOf(body.team_id);
+  return ok({
+    ...meta(retry, teamId, idOf(body.enterprise_id), idOf(body.user), idOf(body.channel)),
+    deliveryId: `callback:${body.type}:${teamId ?? ''}:${digest(body)}`,
+    kind: 'event',
+    name: body.type,
+    payload: body,
+    eventId: null,
+    eventTime: null,
+    body,
+  });
+}
+
+/** The fields every kind shares, for the kinds the router does not model (not on the hot path). */
+function meta(
+  retry: Retry,
+  teamId: string | null,
+  enterpriseId: string | null,
+  userId: string | null,
+  channelId: string | null,
+) {
+  return {
+    teamId,
+    enterpriseId,
+    userId,
+    channelId,
+    responseUrl: null,
+    retryNum: retry.retryNum,
+    retryReason: retry.retryReason,
+    source: retry.source,
+  };
+}
+
+const isObject = (value: unknown): value is Record<string, unknown> =>
+  typeof value === 'object' && value !== null;
 
 /** An Events API `event_callback` body. */
 export function fromEventCallback(raw: unknown, retry: Retry): Result<NormalizedEvent> {
@@ -88,18 +174,20 @@ function eventOf(
 ): NormalizedEvent {
   const inner = body.event;
   const type = inner.type;
-  const channelId = str(inner.channel);
+  const channelId = idOf(inner.channel);
+  const teamId = body.team_id ?? null;
+  const enterpriseId = str(body.enterprise_id) ?? str(body.context_enterprise_id);
   // Slack has delivered one message under several event ids: key messages by their identity.
   const ts = str(inner.ts);
   const deliveryId =
     (type === 'message' || type === 'app_mention') && channelId && ts
-      ? `${type}:${body.team_id}:${channelId}:${ts}`
+      ? `${type}:${teamId ?? enterpriseId}:${channelId}:${ts}`
       : `event:${body.event_id}`;
   return {
     deliveryId,
-    teamId: body.team_id,
-    enterpriseId: body.enterprise_id ?? body.context_enterprise_id ?? null,
-    userId: str(inner.user),
+    teamId,
+    enterpriseId,
+    userId: idOf(inner.user),
     channelId,
     responseUrl: null,
     retryNum: retry.retryNum,
@@ -138,8 +226,13 @@ export function fromCommand(raw: unknown, retry: Retry): Result<NormalizedEvent>
   });
 }
 
-/** An interactivity payload: block actions, views, shortcuts and options requests. */
+/**
+ * An interactivity payload: block actions, views, shortcuts and options requests, or a type the
+ * router does not model (legacy attachments and dialogs, workflow steps), which becomes `interactive`.
+ */
 export function fromInteractive(raw: unknown, retry: Retry): Result<NormalizedEvent> {
+  if (isObject(raw) && typeof raw.type === 'string' && !INTERACTIVE_TYPES.includes(raw.type))
+    return fromOtherInteractive(raw, retry);
   const parsed = isBlockActions(raw)
     ? { success: true as const, data: raw }
     : InteractivePayloadSchema.safeParse(raw);
@@ -161,7 +254,8 @@ export function fromInteractive(raw: unknown, retry: Retry): Result<NormalizedEv
         retryNum,
         retryReason,
         source,
-        deliveryId: `block_action:${teamId}:${p.trigger_id}:${first?.action_ts}`,
+        // A workflow's message has no trigger_id: its interactivity pointer, else the user, tells clicks apart.
+        deliveryId: `block_action:${teamId}:${p.trigger_id ?? p.interactivity?.interactivity_pointer ?? userId}:${first?.action_ts}`,
         channelId: p.channel?.id ?? null,
         responseUrl: p.response_url ?? null,
         kind: 'block_action',
@@ -245,6 +339,35 @@ export function fromInteractive(raw: unknown, retry: Retry): Result<NormalizedEv
         payload: p,
       });
   }
+}
+
+/** An interactive payload of a type the router does not model: routed by its `type`. */
+function fromOtherInteractive(raw: unknown, retry: Retry): Result<NormalizedEvent> {
+  const parsed = OtherInteractiveSchema.safeParse(raw);
+  if (!parsed.success) return fail('unknown_type', describe('interactive payload', parsed.error));
+  const p = parsed.data;
+  const team = objectOf(p.team);
+  const user = objectOf(p.user);
+  const teamId = idOf(team.id) ?? idOf(p.team_id) ?? idOf(user.team_id);
+  const userId = idOf(user.id) ?? idOf(p.user_id);
+  // Legacy payloads carry action_ts (and a callback_id); one without trigger or action ts is keyed by its bytes.
+  const when = str(p.action_ts) ?? str(p.trigger_id);
+  const what = when ? `${str(p.callback_id) ?? ''}:${when}:${str(p.message_ts) ?? ''}` : digest(p);
+  const suggestion = p.type === 'dialog_suggestion' ? `:${digest(p.value ?? null)}` : '';
+  return ok({
+    ...meta(
+      retry,
+      teamId,
+      idOf(objectOf(p.enterprise).id) ?? idOf(p.enterprise_id),
+      userId,
+      idOf(objectOf(p.channel).id),
+    ),
+    responseUrl: str(p.response_url),
+    deliveryId: `${p.type}:${teamId ?? ''}:${userId ?? ''}:${what}${suggestion}`,
+    kind: 'interactive',
+    name: p.type,
+    payload: p,
+  });
 }
 
 const ok = (event: NormalizedEvent): Result<NormalizedEvent> => ({ ok: true, value: event });

@@ -1,6 +1,6 @@
 import type { Result } from './errors.js';
 import type { NormalizedEvent } from './event.js';
-import { describe, fail, fromCommand, fromEventCallback, fromInteractive, type Retry } from './lift.js';
+import { describe, fail, fromCommand, fromEventsApi, fromInteractive, type Retry } from './lift.js';
 import { isSocketEnvelope } from './payload-guards.js';
 import { SocketEnvelopeSchema, UrlVerificationSchema } from './payloads.js';
 
@@ -54,7 +54,7 @@ export function normalizeHttp(delivery: HttpDelivery): Result<Inbound> {
       if (!challenge.success) return fail('invalid_payload', describe('url_verification', challenge.error));
       return { ok: true, value: { type: 'url_verification', challenge: challenge.data.challenge } };
     }
-    return wrap(fromEventCallback(json.value, retry));
+    return wrap(fromEventsApi(json.value, retry));
   }
   if (mediaType === 'application/x-www-form-urlencoded') {
     let form: URLSearchParams;
@@ -93,7 +93,7 @@ export function normalizeEnvelope(raw: unknown): Result<SocketDelivery> {
   };
   const event =
     envelope.type === 'events_api'
-      ? fromEventCallback(envelope.payload, retry)
+      ? fromEventsApi(envelope.payload, retry)
       : envelope.type === 'slash_commands'
         ? fromCommand(envelope.payload, retry)
         : fromInteractive(envelope.payload, retry);

@@ -3,7 +3,6 @@ import type * as z from 'zod';
 import {
   type BlockActions,
   type EventCallback,
-  isIdIfString,
   type OtherEventSchema,
   SLACK_ID,
   SLACK_ID_OR_EMPTY,
@@ -42,7 +41,7 @@ const isUrl = (v: unknown) => {
 export const isEventCallback = (v: unknown): v is EventCallback =>
   isPlain(v) &&
   v.type === 'event_callback' &&
-  isId(v.team_id) &&
+  (v.team_id == null || isId(v.team_id)) &&
   optIdOrEmpty(v.api_app_id) &&
   nullishIdOrEmpty(v.enterprise_id) &&
   nullishIdOrEmpty(v.context_enterprise_id) &&
@@ -77,7 +76,7 @@ export const isMessage = (e: unknown): e is GenericMessageEvent =>
 
 /** `OtherEventSchema`. */
 export const isOtherEvent = (e: unknown): e is z.infer<typeof OtherEventSchema> =>
-  isPlain(e) && isName(e.type) && isIdIfString(e.user) && isIdIfString(e.channel);
+  isPlain(e) && isName(e.type);
 
 /** `SlashCommandSchema`, for a command that has its `text` (else zod supplies the default). */
 export const isSlashCommand = (v: unknown): v is SlashCommand =>
@@ -127,7 +126,9 @@ export const isBlockActions = (v: unknown): v is BlockActions =>
   isId(v.user.id) &&
   optIdOrEmpty(v.user.team_id) &&
   optIdOrEmpty(v.api_app_id) &&
-  isId(v.trigger_id) &&
+  optId(v.trigger_id) &&
+  (v.interactivity === undefined ||
+    (isPlain(v.interactivity) && isId(v.interactivity.interactivity_pointer))) &&
   (v.channel === undefined || (isPlain(v.channel) && isId(v.channel.id) && optString(v.channel.name))) &&
   (v.container === undefined || isPlain(v.container)) &&
   (v.view === undefined || isView(v.view)) &&

@@ -40,9 +40,6 @@ const idOrEmpty = z.string().regex(SLACK_ID_OR_EMPTY, NOT_AN_ID);
 const ts = z.string().regex(SLACK_TS, 'not a Slack timestamp (digits, one dot, digits)');
 /** A name chosen by an app or by Slack (event type, action_id, callback_id): any non-empty text. */
 const name = z.string().min(1);
-/** An id where one is a string, left alone where it is something else (some events carry objects). */
-export const isIdIfString = (v: unknown) => typeof v !== 'string' || SLACK_ID.test(v);
-const idIfString = z.custom<unknown>(isIdIfString, NOT_AN_ID);
 
 /** The inner events the reference app reads, typed by @slack/types. */
 export const AppMentionSchema = slackType<AppMentionEvent>(
@@ -94,17 +91,19 @@ export const TokensRevokedSchema = slackType<TokensRevokedEvent>(
     tokens: z.looseObject({ oauth: z.array(id).optional(), bot: z.array(id).optional() }),
   }),
 );
-/** Any other inner event: only its `type` is known. */
-export const OtherEventSchema = z.looseObject({
-  type: name,
-  user: idIfString.optional(),
-  channel: idIfString.optional(),
-});
+/**
+ * Any other inner event: only its `type` is known. Its `user` and `channel` are lifted where they are
+ * ids; Slack sends objects (`user_change`, `channel_created`) or nothing there too, so nothing else is checked.
+ */
+export const OtherEventSchema = z.looseObject({ type: name });
 
-/** The Events API outer envelope (`event_callback`). https://api.slack.com/apis/events-api#callback-field */
+/**
+ * The Events API outer envelope (`event_callback`). https://api.slack.com/apis/events-api#callback-field
+ * `team_id` is null or absent on an org-wide (Enterprise Grid) install, which has `enterprise_id`.
+ */
 export const EventCallbackSchema = z.looseObject({
   type: z.literal('event_callback'),
-  team_id: id,
+  team_id: id.nullish(),
   api_app_id: idOrEmpty.optional(),
   enterprise_id: idOrEmpty.nullish(),
   context_enterprise_id: idOrEmpty.nullish(),
@@ -115,6 +114,21 @@ export const EventCallbackSchema = z.looseObject({
   event: z.looseObject({ type: name }),
 });
 export type EventCallback = z.infer<typeof EventCallbackSchema>;
+
+/**
+ * `app_rate_limited`: a top-level delivery with no inner event, sent while a workspace's events pass
+ * 30,000 an hour. https://api.slack.com/apis/events-api#rate_limiting
+ */
+export const AppRateLimitedSchema = z.looseObject({
+  type: z.literal('app_rate_limited'),
+  team_id: id,
+  minute_rate_limited: z.number(),
+  api_app_id: idOrEmpty.optional(),
+});
+export type AppRateLimited = z.infer<typeof AppRateLimitedSchema>;
+
+/** Any other top-level Events API delivery (a type Slack adds later): only its `type` is known. */
+export const OtherCallbackSchema = z.looseObject({ type: name });
 
 /** One URL schema, shared with the guards (payload-guards.ts) that must agree with it. */
 export const url = z.url();
@@ -149,7 +163,9 @@ const common = { team, enterprise, user, api_app_id: idOrEmpty.optional() };
 export const BlockActionsSchema = z.looseObject({
   type: z.literal('block_actions'),
   ...common,
-  trigger_id: id,
+  // Absent on a workflow step's or a custom function's message, which carry `interactivity` instead.
+  trigger_id: id.optional(),
+  interactivity: z.looseObject({ interactivity_pointer: id }).optional(),
   channel: channel.optional(),
   container: z.looseObject({}).optional(),
   view: view.optional(),
@@ -220,6 +236,19 @@ export type ViewClosed = z.infer<typeof ViewClosedSchema>;
 export type GlobalShortcut = z.infer<typeof GlobalShortcutSchema>;
 export type MessageShortcut = z.infer<typeof MessageShortcutSchema>;
 export type BlockSuggestion = z.infer<typeof BlockSuggestionSchema>;
+
+/** The interactive types the router models; any other (legacy dialogs, interactive_message, …) is `OtherInteractive`. */
+export const INTERACTIVE_TYPES: readonly string[] = InteractivePayloadSchema.options.map(
+  (option) => option.shape.type.value,
+);
+
+/**
+ * Any other interactive payload: `interactive_message` (legacy attachment buttons), `dialog_submission`,
+ * `dialog_suggestion`, `dialog_cancellation`, `workflow_step_edit`, or a type Slack adds later.
+ * Only its `type` is known; the ids it may carry are lifted where they are ids.
+ */
+export const OtherInteractiveSchema = z.looseObject({ type: name });
+export type OtherInteractive = z.infer<typeof OtherInteractiveSchema>;
 
 /** `url_verification`, sent once when the Request URL is saved. */
 export const UrlVerificationSchema = z.looseObject({

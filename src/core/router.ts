@@ -8,13 +8,22 @@ import {
 } from './action.js';
 import type { AppTypes, HandlerContext, Logger } from './context.js';
 import { RouterError, StoreUnavailableError } from './errors.js';
-import type { EventKind, EventsApiEvent, KnownEventType, NormalizedEvent } from './event.js';
+import type {
+  AppRateLimitedEvent,
+  EventKind,
+  EventsApiEvent,
+  KnownEventType,
+  NormalizedEvent,
+  OtherCallbackEvent,
+} from './event.js';
 
 /** The event a handler registered under `kind` and `name` receives. */
 export type EventFor<K extends EventKind, N extends string> = K extends 'event'
   ? N extends KnownEventType
     ? EventsApiEvent<N>
-    : EventsApiEvent<string>
+    : N extends 'app_rate_limited'
+      ? AppRateLimitedEvent
+      : EventsApiEvent<string> | OtherCallbackEvent
   : Extract<NormalizedEvent, { kind: K }>;
 
 /** A pure function from an event to the actions it causes; `T` is the app's look-ups, settings and writes. */

@@ -46,7 +46,10 @@ const KIND_NEEDS: Record<EventKind, 'event' | 'command' | 'interactivity'> = {
   shortcut: 'interactivity',
   message_shortcut: 'interactivity',
   options: 'interactivity',
+  interactive: 'interactivity',
 };
+/** Deliveries Slack sends every app with event subscriptions, without a subscription of their own. */
+const UNSUBSCRIBED_EVENTS: ReadonlySet<string> = new Set(['app_rate_limited']);
 const isKind = (kind: string): kind is EventKind => Object.hasOwn(KIND_NEEDS, kind);
 
 /** What the manifest must declare for `routes` (`kind:name`) and the Web API `methods` the handlers call. */
@@ -72,6 +75,7 @@ export function checkManifest(
     }
     const needs = KIND_NEEDS[kind];
     if (needs === 'event') {
+      if (UNSUBSCRIBED_EVENTS.has(name)) continue;
       if (!events.has(name)) problems.push(`settings.event_subscriptions.bot_events lacks ${name}`);
       for (const scope of EVENT_SCOPES[name] ?? []) need(scope, `the ${name} event`);
     } else if (needs === 'command') {

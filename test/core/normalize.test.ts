@@ -36,6 +36,7 @@ describe('normalize', () => {
         'block_action',
         'command',
         'event',
+        'interactive',
         'message_shortcut',
         'options',
         'shortcut',
@@ -168,8 +169,8 @@ describe('normalize refuses what does not fit, without throwing', () => {
       /type/,
     ],
     [
-      'an unknown outer type',
-      () => normalizeHttp({ body: '{"type":"nope"}', contentType: json }),
+      'an empty outer type',
+      () => normalizeHttp({ body: '{"type":""}', contentType: json }),
       'unknown_type',
       /type/,
     ],
@@ -202,10 +203,10 @@ describe('normalize refuses what does not fit, without throwing', () => {
       /payload field/,
     ],
     [
-      'an interactive payload of an unknown type',
+      'an interactive payload whose type is not a string',
       () =>
         normalizeHttp({
-          body: `payload=${encodeURIComponent('{"type":"dialog_submission"}')}`,
+          body: `payload=${encodeURIComponent('{"type":42}')}`,
           contentType: form,
         }),
       'unknown_type',

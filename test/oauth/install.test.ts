@@ -5,6 +5,7 @@ import { decryptToken } from '../../src/db/token-crypto.js';
 import { deriveStateSecret, issueState } from '../../src/oauth/state.js';
 import { FakeSlack } from '../../src/testing/fake-slack.js';
 import { type TestDatabase, testDatabases } from '../helpers/databases.js';
+import { fixture } from '../helpers/fixtures.js';
 import {
   CLIENT_ID,
   CLIENT_SECRET,
@@ -149,6 +150,21 @@ describe.each(testDatabases())('OAuth install on %s', (_name, open) => {
     await stack.settled();
     expect(posts()).toEqual(['xoxb-grid-org-wide', 'xoxb-grid-org-wide']);
   });
+
+  it.each(['event_app_uninstalled_org', 'event_tokens_revoked_org'])(
+    'deletes the org-wide install on %s without a team id, and keeps a workspace’s own',
+    async (name) => {
+      const stack = await oauthStack(fake, database);
+      await install(stack, 'code-grid');
+      await install(stack, 'code-acme');
+      const org = fixture(name);
+      const payload = { ...org.payload, enterprise_id: 'E0GRID001' };
+      expect((await stack.deliver({ ...org, payload })).status).toBe(200);
+      await stack.settled();
+      const rows = await database.db.select().from(installations);
+      expect(rows.map((r) => [r.enterpriseId, r.teamId])).toEqual([[null, 'T0001ACME']]);
+    },
+  );
 
   it('updates the same row when a workspace installs again', async () => {
     const stack = await oauthStack(fake, database);

@@ -6,6 +6,8 @@ import type { AppAction, AppHandler } from '../types.js';
 /** The "Link this channel" button: opens the modal with the organization picker. */
 export const actionLinkChannel: AppHandler<BlockActionEvent> = (event): AppAction[] => {
   const channelId = event.payload.actions[0]?.value ?? event.channelId;
-  if (!channelId) return [];
-  return [api('views.open', { trigger_id: event.payload.trigger_id, view: linkModal(channelId) })];
+  // A button on a workflow's message carries no trigger_id, so no modal can open from it.
+  const triggerId = event.payload.trigger_id;
+  if (!channelId || !triggerId) return [];
+  return [api('views.open', { trigger_id: triggerId, view: linkModal(channelId) })];
 };
