@@ -16,6 +16,9 @@ export function logDelivery(
   ackMs: number,
   outage: OutageLog = { refused: 0 },
 ): void {
+  if (event.kind === 'event' && event.name === 'app_rate_limited' && event.retryNum === 0) {
+    warnRateLimited(logger, event.teamId, event.eventTime);
+  }
   // The common case under load, with LOG_LEVEL above info: nothing to build.
   if (taken.status === 'ack' && outage.refused === 0 && logger.enabled?.('info') === false) return;
   const fields = {
@@ -43,7 +46,9 @@ export function logDelivery(
     logger.info('store reachable again', { refused: outage.refused });
     outage.refused = 0;
   }
-  logger.info(what, {
+  // A kind the router does not model, that nobody handles, is not news.
+  const level = taken.handler === null && isUnmodeled(event) ? 'debug' : 'info';
+  logger[level](what, {
     ...fields,
     handler: taken.handler ?? 'none',
     ack: `${ackMs.toFixed(1)}ms`,
@@ -51,6 +56,20 @@ export function logDelivery(
     error: taken.error ?? undefined,
   });
 }
+
+/** Slack drops this app's events for a workspace for a minute (over 30,000 events an hour). */
+function warnRateLimited(logger: Logger, team: string | null, minute: number | null): void {
+  const from = minute === null ? 'now' : new Date(minute * 1000).toISOString().slice(0, 16).replace('T', ' ');
+  logger.warn(
+    `app_rate_limited: Slack is dropping this app's events for team ${team ?? '(none)'} in the minute from ${from} UTC (over 30,000 an hour)`,
+    { team: team ?? undefined, minute: minute ?? undefined },
+  );
+}
+
+/** An `interactive` payload or a top-level type the router has no model of (not an event callback). */
+const isUnmodeled = (event: NormalizedEvent) =>
+  event.kind === 'interactive' ||
+  (event.kind === 'event' && event.eventId === null && event.name !== 'app_rate_limited');
 
 /** One line per effect run after the ack; one that failed for good names its attempts and Slack's error. */
 export function logOutcomes(logger: Logger, event: NormalizedEvent, outcomes: Outcome[]): void {

@@ -1,9 +1,11 @@
 /** Logs an operator can act on: redaction at every level, LOG_FORMAT=json, refusals summarized, drains. */
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { loadConfig } from '../../src/config/settings.js';
+import { normalizeHttp } from '../../src/core/normalize.js';
 import { createLogger } from '../../src/log/logger.js';
 import { refusalLog } from '../../src/log/refusals.js';
-import { logDrain } from '../../src/pipeline/delivery-log.js';
+import { logDelivery, logDrain } from '../../src/pipeline/delivery-log.js';
+import { fixture, httpForm } from '../helpers/fixtures.js';
 
 const HOOK = 'https://hooks.slack.com/commands/T0001ACME/1234567890/abcdefSECRETpart';
 
@@ -121,6 +123,47 @@ describe('a drain', () => {
     expect(lines).toEqual([
       'drain done=1 retried=0 failed=1 pruned=0',
       'ERROR effect failed for good: chat.postMessage delivery=42 attempts=5 error=channel_not_found',
+    ]);
+  });
+});
+
+describe('deliveries Slack sends that the router does not model', () => {
+  const acked = {
+    status: 'ack',
+    body: null,
+    handler: null,
+    recorded: 'none',
+    effects: [],
+    error: null,
+    after: async () => [],
+  } as const;
+  const event = (name: string) => {
+    const result = normalizeHttp(httpForm(fixture(name)));
+    if (!result.ok || result.value.type !== 'event') throw new Error(`${name} did not normalize`);
+    return result.value.event;
+  };
+
+  it('warns once about app_rate_limited, naming the team and minute, even with info hidden', () => {
+    const lines: string[] = [];
+    const logger = createLogger({ level: 'warn', write: (l) => lines.push(l.slice(13)) });
+    logDelivery(logger, event('app_rate_limited'), acked, 1.2);
+    logDelivery(
+      logger,
+      { ...event('app_rate_limited'), retryNum: 1, retryReason: 'http_timeout' },
+      acked,
+      1.2,
+    );
+    expect(lines).toEqual([
+      "WARN app_rate_limited: Slack is dropping this app's events for team T0001ACME in the minute from 2025-11-25 19:53 UTC (over 30,000 an hour) team=T0001ACME minute=1764100380",
+    ]);
+  });
+
+  it('logs an unhandled legacy interactive payload at debug only', () => {
+    const lines: string[] = [];
+    const logger = createLogger({ level: 'debug', write: (l) => lines.push(l.slice(13)) });
+    logDelivery(logger, event('dialog_submission'), acked, 0.5);
+    expect(lines).toEqual([
+      'DEBUG interactive dialog_submission team=T0001ACME channel=C0CHAN001 user=U0USER0001 via=http handler=none ack=0.5ms',
     ]);
   });
 });
