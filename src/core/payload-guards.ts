@@ -101,13 +101,14 @@ const isView = (v: unknown) =>
   optId(v.hash) &&
   optString(v.private_metadata) &&
   (v.state === undefined ||
-    (isPlain(v.state) && isRecordOf(v.state.values, (block) => isRecordOf(block, isPlain))));
+    (isPlain(v.state) &&
+      (v.state.values === undefined || isRecordOf(v.state.values, (block) => isRecordOf(block, isPlain)))));
 const isAction = (a: unknown) =>
   isPlain(a) &&
   isName(a.action_id) &&
   typeof a.block_id === 'string' &&
   typeof a.type === 'string' &&
-  isTs(a.action_ts) &&
+  isId(a.action_ts) &&
   optString(a.value);
 const isActions = (v: unknown) => {
   if (!Array.isArray(v) || v.length === 0) return false;

@@ -156,7 +156,9 @@ const view = z.looseObject({
   callback_id: z.string(),
   hash: id.optional(),
   private_metadata: z.string().optional(),
-  state: z.looseObject({ values: z.record(z.string(), z.record(z.string(), z.looseObject({}))) }).optional(),
+  state: z
+    .looseObject({ values: z.record(z.string(), z.record(z.string(), z.looseObject({}))).optional() })
+    .optional(),
 });
 const common = { team, enterprise, user, api_app_id: idOrEmpty.optional() };
 
@@ -176,7 +178,8 @@ export const BlockActionsSchema = z.looseObject({
         action_id: name,
         block_id: z.string(),
         type: z.string(),
-        action_ts: ts,
+        // Read as an id, not a ts: only its identity matters (the dedup key), and tests in the wild send "111.222.3".
+        action_ts: id,
         value: z.string().optional(),
       }),
     )

@@ -30,11 +30,10 @@ export function nodeConfig(): Config {
 }
 
 /**
- * A required setting is missing where `.env.example` sits but `.env` was never made (a fresh clone):
- * the fix is the copy, not the one variable. Where there is no `.env.example` (a server configured
- * through its environment), the line naming the variable stays.
+ * A required setting is missing where `.env.example` sits but `.env` was never made (a fresh clone,
+ * or a server configured through its environment): the line names the variable, then the copy.
  */
-function missingEnvFile(error: unknown): boolean {
+function missingEnvFile(error: unknown): error is ConfigError {
   return (
     error instanceof ConfigError &&
     error.message.startsWith(`${error.variable} is required`) &&
@@ -47,7 +46,7 @@ function missingEnvFile(error: unknown): boolean {
 export function runMain(main: () => Promise<void>): void {
   main().catch((error: unknown) => {
     if (missingEnvFile(error)) {
-      console.error(`error: ${NO_ENV_FILE}`);
+      console.error(`error: ${error.message}; ${NO_ENV_FILE}`);
     } else if (error instanceof StartupError || USER_ERRORS.some((type) => error instanceof type)) {
       console.error(`error: ${(error as Error).message}`);
     } else {

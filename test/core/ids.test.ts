@@ -56,6 +56,7 @@ const ids: [string, Path, string, string][] = [
   ['block_actions_link_channel', ['user', 'team_id'], 'interactive payload', 'user.team_id'],
   ['block_actions_link_channel', ['channel', 'id'], 'interactive payload', 'channel.id'],
   ['block_actions_link_channel', ['trigger_id'], 'interactive payload', 'trigger_id'],
+  ['block_actions_link_channel', ['actions', 0, 'action_ts'], 'interactive payload', 'actions.0.action_ts'],
   ['view_submission_link', ['view', 'id'], 'interactive payload', 'view.id'],
   ['view_submission_link', ['view', 'hash'], 'interactive payload', 'view.hash'],
   ['view_closed_link', ['enterprise'], 'interactive payload', 'enterprise.id'],
@@ -68,7 +69,6 @@ const timestamps: [string, Path, string, string][] = [
   ['event_app_mention', ['event', 'ts'], 'app_mention event', 'ts'],
   ['event_app_mention_in_thread', ['event', 'thread_ts'], 'app_mention event', 'thread_ts'],
   ['event_message', ['event', 'ts'], 'message event', 'ts'],
-  ['block_actions_link_channel', ['actions', 0, 'action_ts'], 'interactive payload', 'actions.0.action_ts'],
   ['shortcut_global', ['action_ts'], 'interactive payload', 'action_ts'],
   ['message_action', ['message_ts'], 'interactive payload', 'message_ts'],
 ];

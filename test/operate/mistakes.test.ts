@@ -113,15 +113,25 @@ describe('a start-up mistake is one line and exit 1', () => {
   );
 
   it.each([
-    ['npm run dev', 'dev/dev.ts'],
-    ['npm run dev:http', 'src/runtime/node.ts'],
-    ['npm run dev:socket', 'src/runtime/socket.ts'],
+    ['npm run dev', 'dev/dev.ts', {}, 'SLACK_SIGNING_SECRET'],
+    ['npm run dev:http', 'src/runtime/node.ts', {}, 'SLACK_SIGNING_SECRET'],
+    ['npm run dev:socket', 'src/runtime/socket.ts', {}, 'SLACK_APP_TOKEN'],
+    [
+      'npm run dev:socket configured through its environment',
+      'src/runtime/socket.ts',
+      { SLACK_BOT_TOKEN: 'xoxb-fake', SLACK_SIGNING_SECRET: 'fake-secret' },
+      'SLACK_APP_TOKEN',
+    ],
   ])(
-    '%s in a fresh clone (no .env) says to copy .env.example',
-    async (_name, script) => {
+    '%s without .env names the missing variable first, then says to copy .env.example',
+    async (_name, script, env: Record<string, string>, variable) => {
       const clone = temp('clone');
       copyFileSync(join(root, '.env.example'), join(clone, '.env.example'));
-      expect(await refusedToStart(script, {}, clone)).toEqual({ code: 1, lines: [`error: ${NO_ENV_FILE}`] });
+      const result = await refusedToStart(script, env, clone);
+      expect(result.code).toBe(1);
+      expect(result.lines).toHaveLength(1);
+      expect(result.lines[0]).toMatch(new RegExp(`^error: ${variable} is required: [^;]+; `));
+      expect(result.lines[0]?.endsWith(`; ${NO_ENV_FILE}`)).toBe(true);
       expect(NO_ENV_FILE).toBe(
         'no .env: cp .env.example .env, then fill it in; SLACK_SOCKET_MODE=true runs on a laptop without a public URL',
       );

@@ -26,7 +26,7 @@ export const viewLinkSubmit: AppHandler<ViewSubmissionEvent> = async (
   if (!metadata.success || !event.teamId) {
     return [ack.errors({ [IDS.orgBlock]: 'This form is out of date: close it and use the button again.' })];
   }
-  const picked = Picked.safeParse(view.state?.values[IDS.orgBlock]?.[IDS.orgPicker]);
+  const picked = Picked.safeParse(view.state?.values?.[IDS.orgBlock]?.[IDS.orgPicker]);
   const slug = picked.success ? picked.data.selected_option?.value : undefined;
   if (!slug) return [ack.errors({ [IDS.orgBlock]: 'Pick an organization.' })];
   const org = await lookups.organizationBySlug(slug);
