@@ -9,6 +9,7 @@ import { cpSync, mkdirSync, rmSync, statSync } from 'node:fs';
 import { dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { type BuildOptions, build, type Plugin } from 'esbuild';
+import { BUILT_DEFINE } from '../src/runtime/node-build.js';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 
@@ -79,6 +80,8 @@ export async function buildNode(outdir = join(root, 'dist')): Promise<string[]> 
     entryPoints: Object.entries(NODE_ENTRIES).map(([out, source]) => ({ in: source, out })),
     outdir,
     packages: 'external',
+    // A built entry is production by default: the inspector is hidden without INSPECTOR_TOKEN.
+    define: BUILT_DEFINE,
   });
   rmSync(join(outdir, 'drizzle'), { recursive: true, force: true });
   cpSync(join(root, 'drizzle'), join(outdir, 'drizzle'), { recursive: true });

@@ -26,7 +26,9 @@ const WHERE: Record<string, string> = {
   LOG_LEVEL: 'one of debug, info, warn, error',
   LOG_FORMAT: 'text (one readable line per message) or json (one JSON object per line, for log platforms)',
   INSPECTOR_TOKEN:
-    'a random string of at least 16 characters (openssl rand -hex 24); unset, /_inspect is hidden in production',
+    'a random string of at least 16 characters (openssl rand -hex 24); unset, /_inspect is hidden in production (npm start) and serves only this machine in development',
+  INSPECTOR_DEV:
+    'true or false (true: /_inspect without a token for requests made on this machine, also from npm start; unset: true under dev:http and dev:socket, false from dist/)',
   INSPECTOR_RING: 'how many deliveries the inspector keeps in memory, such as 1000',
   INSPECTOR_PORT: 'a TCP port number for the inspector of dev:socket, such as 3001',
   DELIVERY_PAYLOADS: 'true or false (keep the redacted event of each recorded delivery, for Replay)',
@@ -71,6 +73,11 @@ export const ConfigSchema = z.object({
   LOG_FORMAT: z.enum(['text', 'json']).default('text'),
   /** The delivery inspector (/_inspect): its bearer token in production, its ring size, dev:socket's port. */
   INSPECTOR_TOKEN: z.string().min(16, 'must be at least 16 characters').optional(),
+  /**
+   * The token-less dev inspector: served to requests made on this machine (loopback HOST, not through a
+   * proxy). Unset: on under tsx (dev:http, dev:socket), off in dist/ (`npm start`, production by default).
+   */
+  INSPECTOR_DEV: bool.optional(),
   INSPECTOR_RING: z.coerce.number().int().min(1).max(100_000).default(1000),
   INSPECTOR_PORT: z.coerce.number().int().min(1).max(65535).default(3001),
   /** Keep each recorded delivery's redacted normalized event; unset: on for PGlite, off for PostgreSQL. */

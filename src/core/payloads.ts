@@ -209,7 +209,8 @@ export const MessageShortcutSchema = z.looseObject({
   ...common,
   callback_id: name,
   trigger_id: id,
-  message_ts: ts,
+  // Slack's own example omits it; the message carries its ts too.
+  message_ts: ts.optional(),
   channel,
   message: z.looseObject({}),
   response_url: z.url().optional(),

@@ -1,5 +1,6 @@
 /** @jsxImportSource hono/jsx */
 import type { DeliveryRow } from '../db/inspect.js';
+import { redactValue } from '../log/redact.js';
 import { AckMs, EffectTail, type HeaderFacts, Json, Layout, Status, Time } from './layout.js';
 import { rawPayload } from './replay.js';
 import type { RingEntry } from './ring.js';
@@ -20,7 +21,9 @@ export function DeliveryPage(props: {
   notice?: string;
 }) {
   const { entry, row, base, ref } = props;
-  const event = entry?.event ?? (isRecord(row?.event) ? row.event : null);
+  // Stored redacted, and redacted again as it is shown (an older row, a row another process wrote).
+  const stored = row ? redactValue(row.event) : null;
+  const event = entry?.event ?? (isRecord(stored) ? stored : null);
   const key = entry?.key ?? row?.dedup_key ?? '';
   const title = `${entry?.kind ?? row?.kind} ${entry?.name ?? row?.name ?? ''}`;
   return (
@@ -83,7 +86,7 @@ export function DeliveryPage(props: {
                     {e.attempts}
                     {e.manual_retries > 0 ? ` (manual retries: ${e.manual_retries})` : ''}
                   </td>
-                  <EffectTail base={base} effect={e} />
+                  <EffectTail base={base} effect={{ ...e, last_error: redactText(e.last_error) }} />
                 </tr>
               ))
             : (entry?.effects ?? []).map((e, i) => (
@@ -133,7 +136,7 @@ export function DeliveryPage(props: {
       ) : row ? (
         <>
           <h3>Actions</h3>
-          <Json value={row.effects.map((e) => e.action)} testid="actions" />
+          <Json value={redactValue(row.effects.map((e) => e.action))} testid="actions" />
         </>
       ) : null}
       {event ? (
@@ -151,6 +154,8 @@ export function DeliveryPage(props: {
     </Layout>
   );
 }
+
+const redactText = (text: string | null) => (text === null ? null : String(redactValue(text)));
 
 function isRecord(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);

@@ -1,4 +1,5 @@
-export { type InspectorAccess, isLoopback, nodeAccess } from './access.js';
+export { describeAccess, type InspectorAccess, isLoopback, nodeAccess } from './access.js';
+export { notLocal } from './local-only.js';
 export { observe } from './observe.js';
 export { dryRunner } from './replay.js';
 export { Ring } from './ring.js';

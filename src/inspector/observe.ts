@@ -1,12 +1,12 @@
-import { type Effect, effectName } from '../core/action.js';
 import type { Logger } from '../core/context.js';
 import type { NormalizedEvent } from '../core/event.js';
-import { batched } from '../db/batch.js';
-import { type Annotation, annotateDeliveries } from '../db/inspect.js';
-import { redactValue } from '../log/redact.js';
+import { BatchQueue } from '../db/batch.js';
+import type { RawSql } from '../db/database.js';
+import { annotateDeliveries } from '../db/inspect.js';
 import type { Pipeline } from '../pipeline/build.js';
+import type { Outcome } from '../pipeline/executor/executor.js';
 import type { Taken } from '../pipeline/take-delivery.js';
-import type { EffectSeen, Ring, RingEntry } from './ring.js';
+import { type Ring, type RingEntry, redactEvent } from './ring.js';
 
 /** How `observe` keeps what it sees. */
 export interface ObserveOptions {
@@ -15,123 +15,84 @@ export interface ObserveOptions {
   logger: Logger;
 }
 
-/** The key a replay key replays: `replay:<key>:<n>` → `<key>`. */
-export function replayedKey(key: string): string | null {
-  const match = /^replay:(.*):\d+$/.exec(key);
-  return match?.[1] ?? null;
-}
-
-/** An event redacted for keeping: tokens, `token` fields and response URLs gone. */
-export function redactEvent(event: NormalizedEvent): Record<string, unknown> {
-  const redacted = redactValue(event);
-  return typeof redacted === 'object' && redacted !== null && !Array.isArray(redacted)
-    ? Object.fromEntries(Object.entries(redacted))
-    : {};
+/** A recorded delivery whose row gets its redacted event (and ack time) once its batch is written. */
+interface ToAnnotate {
+  event: NormalizedEvent;
+  handler: string | null;
+  ackMs: number;
 }
 
 /**
- * Wraps a pipeline so every delivery it takes goes into `ring` (redacted) with its dedup outcome,
- * ack time, actions and, once they ran, its effects' outcomes. After the ack (inside `after()`, never
- * on the ack path) the delivery's row gets its name, source, handler, ack time and, with `payloads`,
- * its redacted event: one batched statement for the deliveries that arrive together.
+ * Wraps a pipeline so every delivery it takes goes into `ring`: references to the event, the ack
+ * body and the effects as the pipeline has them, redacted only when a page or the CLI reads them.
+ * Per delivery that is one ring entry and, for one recorded as new, one callback on its effects'
+ * outcomes. With `payloads`, the delivery's row gets its redacted event after the ack, in one
+ * batched statement for the deliveries that arrive together.
  */
 export function observe(pipeline: Pipeline, ring: Ring, options: ObserveOptions): Pipeline {
-  const pending = new Set<Promise<unknown>>();
-  const annotate = batched((items: Annotation[]) =>
-    annotateDeliveries(pipeline.database.raw, items).then(() => items),
-  );
-  const track = (promise: Promise<unknown>) => {
-    pending.add(promise);
-    void promise.finally(() => pending.delete(promise));
+  let running = 0;
+  let annotating = 0;
+  let waiters: (() => void)[] = [];
+  const quiet = () => {
+    if (running > 0 || annotating > 0) return;
+    for (const wake of waiters) wake();
+    waiters = [];
+  };
+  const annotations = options.payloads
+    ? new BatchQueue<ToAnnotate>(async (batch) => {
+        try {
+          await annotate(pipeline.database.raw, batch, options.logger);
+        } finally {
+          annotating -= batch.length;
+          quiet();
+        }
+      })
+    : null;
+  // One per pipeline, not per delivery: an `after` that rejected (it should not) still counts as done.
+  const failed = (error: unknown) => {
+    running--;
+    quiet();
+    throw error;
   };
 
   async function take(event: NormalizedEvent, takeOptions: { receivedAt?: number } = {}): Promise<Taken> {
     const receivedAt = takeOptions.receivedAt ?? performance.now();
-    const taken = await pipeline.take(event, { ...takeOptions, receivedAt });
-    const ackMs = Math.round((performance.now() - receivedAt) * 10) / 10;
-    const ack = taken.status === 'ack' ? taken : null;
-    // Only references here: the ack leaves first, redaction and the ring come on the next turn.
-    const entry: Omit<RingEntry, 'seq'> = {
-      at: new Date(),
-      key: event.deliveryId,
-      source: event.source,
-      kind: event.kind,
-      name: event.name,
-      team: event.teamId,
-      channel: event.channelId,
-      user: event.userId,
-      handler: ack?.handler ?? null,
-      outcome: taken.status === 'ack' ? taken.recorded : taken.status,
-      ackMs,
-      ackBody: null,
-      error: taken.error,
-      actions: [],
-      effects: ack?.recorded === 'new' ? ack.effects.map(seen) : [],
-      event: {},
-      replayOf: replayedKey(event.deliveryId),
-    };
-    const kept = new Promise<RingEntry>((resolve) =>
-      setImmediate(() => {
-        entry.event = redactEvent(event);
-        entry.ackBody = redactValue(ack?.body ?? null);
-        entry.actions = (ack?.effects ?? []).map((effect) => redactValue(effect));
-        resolve(ring.add(entry));
-      }),
+    const taken = await pipeline.take(
+      event,
+      takeOptions.receivedAt === undefined ? { ...takeOptions, receivedAt } : takeOptions,
     );
-    track(kept);
-    if (ack?.recorded !== 'new') return taken;
-    const run: typeof ack.after = async (runOptions) => {
-      const { event: redacted } = await kept;
-      const annotation: Annotation = {
-        dedupKey: event.deliveryId,
-        name: event.name,
-        source: event.source,
-        channelId: event.channelId,
-        userId: event.userId,
-        handler: ack.handler,
-        ackMs,
-        event: options.payloads ? redacted : null,
-      };
-      // Name, source, channel, user and handler went in with the row; a second write only for the event.
-      if (options.payloads)
-        track(
-          annotate(annotation).catch((cause: unknown) =>
-            options.logger.warn('inspector: could not annotate the delivery', {
-              delivery: event.deliveryId,
-              cause: String(cause),
-            }),
-          ),
-        );
-      const outcomes = await ack.after(runOptions);
-      const full = await kept;
-      for (const [i, outcome] of outcomes.entries()) {
-        const effect = full.effects[i];
-        if (!effect) continue;
-        effect.status = outcome.status;
-        effect.attempts += 1;
-        effect.ms = outcome.ms;
-        effect.error = outcome.error ? String(redactValue(outcome.error)) : null;
-      }
-      ring.touched(full);
-      return outcomes;
+    const entry = ring.add(event, taken, Math.round((performance.now() - receivedAt) * 10) / 10);
+    if (taken.status !== 'ack' || taken.recorded !== 'new') return taken;
+    if (annotations) {
+      annotating++;
+      annotations.push({ event, handler: taken.handler, ackMs: entry.ackMs });
+    }
+    const { after } = taken;
+    return {
+      ...taken,
+      after(runOptions) {
+        running++;
+        return after(runOptions).then((outcomes) => ran(entry, outcomes), failed);
+      },
     };
-    const after: typeof ack.after = (runOptions) => {
-      const running = run(runOptions);
-      track(running);
-      return running;
-    };
-    return { ...ack, after };
+  }
+
+  function ran(entry: RingEntry, outcomes: Outcome[]): Outcome[] {
+    ring.ran(entry, outcomes);
+    running--;
+    quiet();
+    return outcomes;
   }
 
   return {
     take,
     drain: () => pipeline.drain(),
     async idle() {
-      // Effects wait for their ring entry, and the annotation for the effects' start: until both are quiet.
+      // The effects' outcomes reach the ring, and the annotations their rows, after the effects end.
       for (;;) {
         await pipeline.idle();
-        if (pending.size === 0) return;
-        await Promise.allSettled([...pending]);
+        if (running === 0 && annotating === 0) return;
+        await new Promise<void>((wake) => waiters.push(wake));
       }
     },
     database: pipeline.database,
@@ -139,6 +100,25 @@ export function observe(pipeline: Pipeline, ring: Ring, options: ObserveOptions)
   };
 }
 
-function seen(effect: Effect): EffectSeen {
-  return { name: effectName(effect), status: 'pending', attempts: 0, ms: null, error: null };
+/** Writes one batch of annotations; a failure is logged once for the batch (the rows keep no event). */
+async function annotate(raw: RawSql, batch: ToAnnotate[], logger: Logger): Promise<void> {
+  const items = batch.map(({ event, handler, ackMs }) => ({
+    dedupKey: event.deliveryId,
+    name: event.name,
+    source: event.source,
+    channelId: event.channelId,
+    userId: event.userId,
+    handler,
+    ackMs,
+    event: redactEvent(event),
+  }));
+  try {
+    await annotateDeliveries(raw, items);
+  } catch (cause) {
+    logger.warn('inspector: could not annotate the deliveries', {
+      deliveries: items.length,
+      first: items[0]?.dedupKey,
+      cause: String(cause),
+    });
+  }
 }

@@ -3,8 +3,8 @@ import { type Context, type Env, Hono } from 'hono';
 import { streamSSE } from 'hono/streaming';
 import { listOutbox, retryEffect, retryFailedSince } from '../db/inspect.js';
 import { redactValue } from '../log/redact.js';
-import { decide } from './access.js';
 import { DeliveryPage } from './delivery-page.js';
+import { notFound, refusal } from './gate.js';
 import { Json, Layout } from './layout.js';
 import { ListPage, Rows } from './list-page.js';
 import { OutboxPage } from './outbox-page.js';
@@ -17,7 +17,7 @@ const HOUR_MS = 3_600_000;
 
 /**
  * The delivery inspector's pages, mounted at `base`. `resolve` gives the process's inspector (none:
- * 404). Access: see `decide`; a POST from another origin is refused (a page elsewhere cannot replay).
+ * 404). Who may open them: see `refusal`.
  */
 export function inspectorRoutes<E extends Env>(
   resolve: (c: Context<E>) => Promise<Inspector | null | undefined>,
@@ -34,17 +34,9 @@ export function inspectorRoutes<E extends Env>(
 
   app.use('*', async function inspectorAccess(c, next) {
     const inspector = await resolve(c);
-    const decision = inspector ? await decide(inspector.access, c.req.header('authorization')) : 'hidden';
-    if (!inspector || decision === 'hidden')
-      return c.json({ error: 'not_found', message: `no route for ${c.req.method} ${c.req.path}` }, 404);
-    if (decision === 'unauthorized') {
-      c.header('www-authenticate', 'Basic realm="inspector", charset="UTF-8"');
-      return c.json({ error: 'unauthorized', message: 'the inspector needs INSPECTOR_TOKEN' }, 401);
-    }
-    const origin = c.req.header('origin');
-    if (c.req.method === 'POST' && origin && origin !== new URL(c.req.url).origin) {
-      return c.json({ error: 'forbidden', message: 'a form from another origin' }, 403);
-    }
+    if (!inspector) return notFound(c);
+    const refused = await refusal(c, inspector);
+    if (refused) return refused;
     found.set(c.req.raw, inspector);
     await next();
   });

@@ -2,6 +2,7 @@ import type { Config } from '../config/settings.js';
 import type { SlackApp } from '../core/app.js';
 import type { AppTypes, Logger } from '../core/context.js';
 import type { StoreHandle } from '../db/database.js';
+import { refusalLog } from '../log/refusals.js';
 import type { Pipeline } from '../pipeline/build.js';
 import { type InspectorAccess, nodeAccess } from './access.js';
 import { observe } from './observe.js';
@@ -17,8 +18,12 @@ export interface InspectorSetup<T extends AppTypes> {
   logger: Logger;
   mode: Inspector['mode'];
   version: string;
-  /** Default: `nodeAccess(config)` (open on loopback in development). */
+  /** Default: `nodeAccess(config, built)` (open to this machine under tsx, hidden from dist/). */
   access?: InspectorAccess;
+  /** Whether this process runs from dist/ (`npm start`); default false. */
+  built?: boolean;
+  /** The TCP peer of a request, where the runtime tells it (Node). */
+  peer?: Inspector['peer'];
   connection?: Inspector['connection'];
 }
 
@@ -39,7 +44,7 @@ export function withInspector<T extends AppTypes>(
   setup: InspectorSetup<T>,
 ): { pipeline: Pipeline; inspector: Inspector } {
   const ring = new Ring(setup.config.INSPECTOR_RING);
-  const access = setup.access ?? nodeAccess(setup.config);
+  const access = setup.access ?? nodeAccess(setup.config, setup.built);
   // Hidden (production without INSPECTOR_TOKEN): nobody can open it, so deliveries do not feed it.
   const observed =
     access.production && !access.token
@@ -53,6 +58,8 @@ export function withInspector<T extends AppTypes>(
     pipeline: async () => observed,
     dryRun: dryRunner(setup.app, setup.settings, pipeline.database),
     access,
+    peer: setup.peer,
+    refused: refusalLog(setup.logger), // once per reason a minute: a tunnel's crawler is not a flood
     mode: setup.mode,
     connection: setup.connection,
     version: setup.version,

@@ -1,3 +1,4 @@
+import type { Context } from 'hono';
 import {
   type DeliveryRow,
   type EffectRow,
@@ -5,6 +6,8 @@ import {
   getDelivery,
   listDeliveries,
 } from '../db/inspect.js';
+import { redactValue } from '../log/redact.js';
+import type { RefusalLog } from '../log/refusals.js';
 import type { Pipeline } from '../pipeline/build.js';
 import type { AccessDecision, InspectorAccess } from './access.js';
 import type { DryRun } from './replay.js';
@@ -19,6 +22,10 @@ export interface Inspector {
   /** Routes an event without recording it, for a dry run; absent: no dry run here. */
   dryRun?: DryRun;
   access: InspectorAccess;
+  /** The TCP peer of a request, where the runtime tells it (Node); for the token-less dev inspector. */
+  peer?: (c: Context) => string | undefined;
+  /** Where requests refused as not from this machine are logged; absent: not logged. */
+  refused?: RefusalLog;
   mode: 'HTTP' | 'Socket Mode';
   /** The Socket Mode connection's state and last refresh; absent over HTTP. */
   connection?: () => { state: string; lastRefresh: Date | null };
@@ -77,7 +84,8 @@ export function effectSeen(row: EffectRow): EffectSeen {
         : row.last_error !== null && row.status === 'pending'
           ? 'retry'
           : 'pending';
-  return { name, status, attempts: row.attempts, ms: null, error: row.last_error };
+  const error = row.last_error === null ? null : String(redactValue(row.last_error));
+  return { name, status, attempts: row.attempts, ms: null, error };
 }
 
 function fromRow(row: DeliveryRow): ListItem {
@@ -100,12 +108,12 @@ function fromRow(row: DeliveryRow): ListItem {
   };
 }
 
-const matches = (item: ListItem, filter: ListFilter, haystack: string) =>
+const matches = (item: ListItem, filter: ListFilter, haystack: () => string) =>
   (!filter.kind || item.kind === filter.kind) &&
   (!filter.status || item.status === filter.status) &&
   (!filter.team || item.team === filter.team) &&
   (!filter.channel || item.channel === filter.channel) &&
-  (!filter.text || haystack.toLowerCase().includes(filter.text.toLowerCase()));
+  (!filter.text || haystack().toLowerCase().includes(filter.text.toLowerCase()));
 
 /**
  * The list: this process's ring and the database's recorded deliveries, merged by key, newest
@@ -122,9 +130,10 @@ export async function listItems(
   const stored = await effectsByKey(db, [
     ...new Set(ring.filter((e) => e.outcome === 'new').map((e) => e.key)),
   ]);
-  const fromRing = ring.map((entry): [ListItem, string] => {
+  const fromRing = ring.map((entry): [ListItem, () => string] => {
     const rows = entry.outcome === 'new' ? stored.get(entry.key) : undefined;
     const effects = rows ? rows.map(effectSeen) : entry.effects;
+    const error = entry.error;
     const item: ListItem = {
       ref: `r${entry.seq}`,
       at: entry.at,
@@ -137,11 +146,12 @@ export async function listItems(
       handler: entry.handler,
       outcome: entry.outcome,
       ackMs: entry.ackMs,
-      error: entry.error,
+      error,
       effects,
-      status: entryStatus({ ...entry, effects }),
+      status: entryStatus({ outcome: entry.outcome, error, effects }),
     };
-    return [item, `${entry.key} ${entry.handler ?? ''} ${JSON.stringify(entry.event)}`];
+    // The event is redacted as it is read: only for a text filter.
+    return [item, () => `${entry.key} ${entry.handler ?? ''} ${JSON.stringify(entry.event)}`];
   });
   const dbStatus = filter.status === 'failed' || filter.status === 'pending' ? filter.status : undefined;
   const onlyRing = filter.status !== undefined && dbStatus === undefined && filter.status !== 'ok';
@@ -154,7 +164,7 @@ export async function listItems(
     ...rows
       .filter((row) => !keys.has(row.dedup_key))
       .map(fromRow)
-      .filter((item) => matches(item, filter, item.key)),
+      .filter((item) => matches(item, filter, () => item.key)),
   ].sort((a, b) => b.at.getTime() - a.at.getTime());
   const start = filter.page * PAGE_SIZE;
   return { items: merged.slice(start, start + PAGE_SIZE), more: merged.length > start + PAGE_SIZE };

@@ -8,7 +8,7 @@ import type { DatabaseHandle, StoreHandle } from '../db/database.js';
 import { hasInstallations } from '../db/installations.js';
 import { type OwnerLock, takeOwnerLock } from '../db/locks.js';
 import { createApp } from '../http/app.js';
-import { withInspector } from '../inspector/index.js';
+import { type InspectorAccess, withInspector } from '../inspector/index.js';
 import { refusalLog } from '../log/refusals.js';
 import { oauthSettings } from '../oauth/routes.js';
 import { createPipeline } from '../pipeline/build.js';
@@ -16,14 +16,18 @@ import { startDrainLoop } from '../pipeline/executor/drain-loop.js';
 import { DRAIN_CONCURRENCY } from '../pipeline/executor/executor.js';
 import { keepAliveFetch } from '../slack/keep-alive-fetch.js';
 import { describeListenError } from './listen-errors.js';
+import { BUILT } from './node-build.js';
 import { nodeHmac } from './node-hmac.js';
 import { nodeListener } from './node-listener.js';
+import { nodePeer } from './node-peer.js';
 import { VERSION } from './version.js';
 
 export interface RunningServer {
   /** The address and port it listens on. */
   host: string;
   port: number;
+  /** Who may open `/_inspect` here, for the start-up log (`describeAccess`). */
+  inspectorAccess: InspectorAccess;
   /** Stops taking requests, finishes running effects, closes the database. */
   close(): Promise<void>;
 }
@@ -39,6 +43,8 @@ export async function startHttpServer<T extends AppTypes>(options: {
   globalFetch?: boolean;
   /** This process's owner lock (its leases end with it); taken here when unset. */
   ownerLock?: OwnerLock | null;
+  /** Runs from dist/: the inspector is hidden without a token unless INSPECTOR_DEV=true. Default: `BUILT`. */
+  built?: boolean;
 }): Promise<RunningServer> {
   const config = requireKeys(options.config, ['SLACK_SIGNING_SECRET']);
   const { database, logger } = options;
@@ -61,7 +67,7 @@ export async function startHttpServer<T extends AppTypes>(options: {
       owner: ownerLock?.owner,
       slackFetch: options.globalFetch ? undefined : keepAliveFetch({ maxSockets: DRAIN_CONCURRENCY }),
     }),
-    { ...options, config, mode: 'HTTP', version: VERSION },
+    { ...options, config, mode: 'HTTP', version: VERSION, built: options.built ?? BUILT, peer: nodePeer },
   );
   const oauth = oauthSettings(config, options.globalFetch ? undefined : keepAliveFetch());
   const services = {
@@ -102,6 +108,7 @@ export async function startHttpServer<T extends AppTypes>(options: {
   return {
     host,
     port,
+    inspectorAccess: inspector.access,
     async close() {
       drain.stop();
       await new Promise<void>((resolve) => server.close(() => resolve()));

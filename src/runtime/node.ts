@@ -3,6 +3,7 @@ import { linkApp } from '../app/index.js';
 import { requireKeys } from '../config/settings.js';
 import { openDatabase } from '../db/open.js';
 import { checkSchemaVersion } from '../db/schema-version.js';
+import { describeAccess } from '../inspector/index.js';
 import { createLogger } from '../log/logger.js';
 import { nodeConfig, runMain } from './cli.js';
 import { startHttpServer } from './node-http.js';
@@ -28,4 +29,7 @@ runMain(async () => {
   process.once('SIGINT', () => void stop('SIGINT'));
   const host = server.host.includes(':') ? `[${server.host}]` : server.host;
   logger.info(`listening on http://${host}:${server.port}/slack/events`, { database: database.where });
+  logger.info(
+    `inspector: ${describeAccess(server.inspectorAccess, `http://${host}:${server.port}/_inspect`)}`,
+  );
 });

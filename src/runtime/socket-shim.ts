@@ -6,7 +6,7 @@ import { ConfigError } from '../core/errors.js';
 import type { DatabaseHandle, StoreHandle } from '../db/database.js';
 import { hasInstallations } from '../db/installations.js';
 import { type OwnerLock, takeOwnerLock } from '../db/locks.js';
-import { withInspector } from '../inspector/index.js';
+import { type InspectorAccess, withInspector } from '../inspector/index.js';
 import { createPipeline } from '../pipeline/build.js';
 import { startDrainLoop } from '../pipeline/executor/drain-loop.js';
 import { DRAIN_CONCURRENCY } from '../pipeline/executor/executor.js';
@@ -14,11 +14,15 @@ import { keepAliveFetch } from '../slack/keep-alive-fetch.js';
 import { SocketLink, type SocketModeFatalError } from '../socket/connection.js';
 import { socketMount } from '../socket/mount.js';
 import { startInspectorServer } from './inspector-server.js';
+import { BUILT } from './node-build.js';
+import { nodePeer } from './node-peer.js';
 import { VERSION } from './version.js';
 
 export interface RunningShim {
   /** The delivery inspector's loopback URL (INSPECTOR_PORT), or null when that port was taken. */
   inspectorUrl: string | null;
+  /** Who may open it, for the start-up log (`describeAccess`). */
+  inspectorAccess: InspectorAccess;
   /** Stops taking envelopes, finishes what is running (acks and effects), disconnects. */
   stop(): Promise<void>;
 }
@@ -33,6 +37,8 @@ export async function startSocketShim<T extends AppTypes>(options: {
   onFatal: (error: SocketModeFatalError) => void;
   /** This process's owner lock (its leases end with it); taken here when unset. */
   ownerLock?: OwnerLock | null;
+  /** Runs from dist/: the inspector is hidden without a token unless INSPECTOR_DEV=true. Default: `BUILT`. */
+  built?: boolean;
 }): Promise<RunningShim> {
   const config = requireKeys(options.config, ['SLACK_APP_TOKEN']);
   const { database, logger } = options;
@@ -55,6 +61,8 @@ export async function startSocketShim<T extends AppTypes>(options: {
       config,
       mode: 'Socket Mode',
       version: VERSION,
+      built: options.built ?? BUILT,
+      peer: nodePeer,
       connection: () => link?.status() ?? { state: 'starting', lastRefresh: null },
     },
   );
@@ -72,6 +80,7 @@ export async function startSocketShim<T extends AppTypes>(options: {
   const inspectorServer = await startInspectorServer(inspector, { port: config.INSPECTOR_PORT, logger });
   return {
     inspectorUrl: inspectorServer?.url ?? null,
+    inspectorAccess: inspector.access,
     async stop() {
       await inspectorServer?.close();
       drain.stop();

@@ -4,6 +4,7 @@ import { requireKeys } from '../config/settings.js';
 import { holdSingleInstanceLock } from '../db/locks.js';
 import { openDatabase } from '../db/open.js';
 import { checkSchemaVersion } from '../db/schema-version.js';
+import { describeAccess } from '../inspector/index.js';
 import { createLogger } from '../log/logger.js';
 import { nodeConfig, runMain } from './cli.js';
 import { startSocketShim } from './socket-shim.js';
@@ -50,5 +51,5 @@ runMain(async () => {
   logger.info('Socket Mode connected: mention the bot, or type /link in a channel', {
     database: database.where,
   });
-  if (shim.inspectorUrl) logger.info(`inspector: ${shim.inspectorUrl}`);
+  if (shim.inspectorUrl) logger.info(`inspector: ${describeAccess(shim.inspectorAccess, shim.inspectorUrl)}`);
 });

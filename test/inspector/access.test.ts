@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { loadConfig } from '../../src/config/settings.js';
 import { decide, nodeAccess } from '../../src/inspector/access.js';
 import { FakeSlack } from '../../src/testing/fake-slack.js';
 import { inspectorStack } from './stack.js';
@@ -24,6 +25,29 @@ describe('who may open /_inspect', () => {
     expect(nodeAccess({ HOST: '127.0.0.1', NODE_ENV: 'production' }).production).toBe(true);
   });
 
+  it('is production in a built entry (npm start) whatever HOST and NODE_ENV say, unless INSPECTOR_DEV=true', () => {
+    const built = true;
+    expect(nodeAccess({ HOST: '127.0.0.1' }, built).production).toBe(true);
+    expect(nodeAccess({ HOST: '127.0.0.1', NODE_ENV: 'development' }, built).production).toBe(true);
+    expect(nodeAccess({ HOST: '127.0.0.1', INSPECTOR_DEV: true }, built).production).toBe(false);
+    // INSPECTOR_DEV opens the dev inspector, whose rules stay: loopback, not NODE_ENV=production.
+    expect(nodeAccess({ HOST: '0.0.0.0', INSPECTOR_DEV: true }, built).production).toBe(true);
+    expect(
+      nodeAccess({ HOST: '127.0.0.1', NODE_ENV: 'production', INSPECTOR_DEV: true }, built).production,
+    ).toBe(true);
+    // And INSPECTOR_DEV=false hides it in development too.
+    expect(nodeAccess({ HOST: '127.0.0.1', INSPECTOR_DEV: false }).production).toBe(true);
+  });
+
+  it('reads INSPECTOR_DEV as a boolean setting', () => {
+    expect(loadConfig({}).INSPECTOR_DEV).toBeUndefined();
+    expect(loadConfig({ INSPECTOR_DEV: 'true' }).INSPECTOR_DEV).toBe(true);
+    expect(loadConfig({ INSPECTOR_DEV: '0' }).INSPECTOR_DEV).toBe(false);
+    expect(() => loadConfig({ INSPECTOR_DEV: 'yes' })).toThrow(
+      'INSPECTOR_DEV is invalid (Invalid option: expected one of "0"|"1"|"true"|"false"): true or false (true: /_inspect without a token for requests made on this machine, also from npm start; unset: true under dev:http and dev:socket, false from dist/)',
+    );
+  });
+
   it('takes the token as a bearer token or a basic auth password, and nothing else', async () => {
     const access = { production: true, token: TOKEN };
     expect(await decide(access, `Bearer ${TOKEN}`)).toBe('open');
@@ -32,7 +56,7 @@ describe('who may open /_inspect', () => {
     expect(await decide(access, `Basic ${btoa(`${TOKEN}:`)}`)).toBe('unauthorized');
     expect(await decide(access, undefined)).toBe('unauthorized');
     expect(await decide({ production: true }, `Bearer ${TOKEN}`)).toBe('hidden');
-    expect(await decide({ production: false }, undefined)).toBe('open');
+    expect(await decide({ production: false }, undefined)).toBe('local');
   });
 
   it('answers 404 in production without INSPECTOR_TOKEN, on Node', async () => {

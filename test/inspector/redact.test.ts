@@ -35,6 +35,26 @@ describe('redactValue, the one redaction', () => {
     });
   });
 
+  it('removes a response_url wherever it sits: a respond effect’s url, or a hooks.slack.com URL in any text', () => {
+    const effect = { type: 'respond', url: 'http://127.0.0.1:9/respond/1', body: { text: 'done' } };
+    expect(redactValue(effect)).toEqual({ type: 'respond', url: REDACTED, body: { text: 'done' } });
+    expect(redactValue({ text: 'post to <https://hooks.slack.com/commands/T1/2/3|here> now' })).toEqual({
+      text: `post to <https://hooks.slack.com/${REDACTED}|here> now`,
+    });
+    expect(redactValue({ type: 'api', url: 'https://example.com/page' })).toEqual({
+      type: 'api',
+      url: 'https://example.com/page',
+    });
+  });
+
+  it('keeps a `__proto__` field as a field, as JSON.parse made it', () => {
+    const out = redactValue(JSON.parse('{"__proto__": {"token": "t"}, "a": 1}'));
+    expect([Object.getPrototypeOf(out), JSON.stringify(out)]).toEqual([
+      Object.prototype,
+      `{"__proto__":{"token":"${REDACTED}"},"a":1}`,
+    ]);
+  });
+
   it('leaves its input untouched', () => {
     const input = { token: 't', text: 'xoxb-1' };
     redactValue(input);
