@@ -70,4 +70,23 @@ describe('manifest.yaml', () => {
       'features.unfurl_domains does not cover app.example.com (APP_URL)',
     ]);
   });
+
+  it('asks for the scopes of any Web API method the app declares', () => {
+    const methods = [...linkApp().methods, 'reactions.add', 'conversations.history'] as const;
+    expect(checkManifest(manifest, createRoutes().routes(), methods, appUrl)).toEqual([
+      'oauth_config.scopes.bot lacks reactions:write (needed by reactions.add)',
+      'oauth_config.scopes.bot lacks channels:history (needed by conversations.history)',
+    ]);
+  });
+
+  it('names a method whose scopes it does not know, until the app declares them', () => {
+    const methods = ['admin.conversations.search'] as const;
+    expect(checkManifest(manifest, createRoutes().routes(), methods, appUrl)).toEqual([
+      "admin.conversations.search: its scopes are unknown here: declare them in the app (scopes: { 'admin.conversations.search': [...] })",
+    ]);
+    const declared = { 'admin.conversations.search': ['admin.conversations:read'] };
+    expect(checkManifest(manifest, createRoutes().routes(), methods, appUrl, declared)).toEqual([
+      'oauth_config.scopes.bot lacks admin.conversations:read (needed by admin.conversations.search)',
+    ]);
+  });
 });

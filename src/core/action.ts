@@ -1,41 +1,18 @@
 import type { Block, KnownBlock, Option, OptionGroup, View } from '@slack/types';
-import type {
-  ChatPostEphemeralArguments,
-  ChatPostMessageArguments,
-  ChatUnfurlArguments,
-  ChatUpdateArguments,
-  ViewsOpenArguments,
-  ViewsPublishArguments,
-  ViewsPushArguments,
-  ViewsUpdateArguments,
-} from '@slack/web-api';
 import type { EventKind } from './event.js';
+import type { ApiArgs, ApiMethod } from './web-api.js';
 
-/** The Slack Web API methods a handler may call, each with @slack/web-api's argument type. */
-export interface ApiMethods {
-  'chat.postMessage': ChatPostMessageArguments;
-  'chat.postEphemeral': ChatPostEphemeralArguments;
-  'chat.update': ChatUpdateArguments;
-  'chat.unfurl': ChatUnfurlArguments;
-  'views.open': ViewsOpenArguments;
-  'views.publish': ViewsPublishArguments;
-  'views.push': ViewsPushArguments;
-  'views.update': ViewsUpdateArguments;
+export type { ApiArgs, ApiMethod, ApiResult } from './web-api.js';
+
+/**
+ * A Slack Web API call, run after the ack: any method @slack/web-api knows. Its arguments were typed
+ * by `api()` when the handler built it; stored, they are the plain object WebClient would send.
+ */
+export interface ApiCall {
+  type: 'api';
+  method: ApiMethod;
+  args: object;
 }
-export type ApiMethod = keyof ApiMethods;
-export const API_METHODS = [
-  'chat.postMessage',
-  'chat.postEphemeral',
-  'chat.update',
-  'chat.unfurl',
-  'views.open',
-  'views.publish',
-  'views.push',
-  'views.update',
-] as const satisfies readonly ApiMethod[];
-
-/** A Slack Web API call, run after the ack. */
-export type ApiCall = { [M in ApiMethod]: { type: 'api'; method: M; args: ApiMethods[M] } }[ApiMethod];
 
 /** A message posted to a `response_url` after the ack. */
 export interface RespondBody {
@@ -137,9 +114,12 @@ export const ack = {
   interactive: (body: InteractiveAckBody): Ack => ({ type: 'ack', for: 'interactive', body }),
 } as const;
 
-/** Builds a Web API call action with the method's own argument type. */
-export function api<M extends ApiMethod>(method: M, args: ApiMethods[M]): ApiCall {
-  return { type: 'api', method, args } as ApiCall;
+/**
+ * Builds a Web API call action with the method's own argument type, for any method:
+ * @example api('reactions.add', { channel, timestamp: ts, name: 'eyes' })
+ */
+export function api<M extends ApiMethod>(method: M, args: ApiArgs<M>): ApiCall {
+  return { type: 'api', method, args };
 }
 
 /** Builds a `respond` action: a message posted to the delivery's response_url after the ack. */

@@ -21,6 +21,8 @@ export interface SlackApp<T extends AppTypes = AppTypes, S = unknown> {
   };
   /** The Web API methods the handlers call, so the manifest check can ask for their scopes. */
   methods: readonly ApiMethod[];
+  /** Bot scopes of methods the manifest check has no table entry for (it says which). */
+  scopes?: Partial<Record<ApiMethod, readonly string[]>>;
 }
 
 /** Declares an app; the identity function, there for inference. */

@@ -1,16 +1,10 @@
 import * as z from 'zod';
-import {
-  API_METHODS,
-  type ApiCall,
-  type Effect,
-  type EffectType,
-  type Respond,
-  type StoreWrite,
-} from './action.js';
+import type { ApiCall, Effect, EffectType, Respond, StoreWrite } from './action.js';
+import { API_METHOD_NAME } from './web-api.js';
 
 const ApiShape = z.object({
   type: z.literal('api'),
-  method: z.enum(API_METHODS),
+  method: z.string().regex(API_METHOD_NAME),
   args: z.record(z.string(), z.unknown()),
 });
 const RespondShape = z.object({

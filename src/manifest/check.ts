@@ -1,6 +1,7 @@
 import * as z from 'zod';
 import type { ApiMethod } from '../core/action.js';
 import type { EventKind } from '../core/event.js';
+import { METHOD_SCOPES } from './method-scopes.js';
 
 /** The parts of a Slack app manifest the check reads. https://api.slack.com/reference/manifests */
 export const ManifestSchema = z.looseObject({
@@ -25,17 +26,6 @@ const EVENT_SCOPES: Record<string, string[]> = {
   link_shared: ['links:read'],
   message: ['channels:history'],
 };
-/** Bot scopes each Web API method needs: a method added to `ApiMethods` fails to compile until it is here. */
-export const METHOD_SCOPES: Record<ApiMethod, readonly string[]> = {
-  'chat.postMessage': ['chat:write'],
-  'chat.postEphemeral': ['chat:write'],
-  'chat.update': ['chat:write'],
-  'chat.unfurl': ['links:write'],
-  'views.open': [],
-  'views.publish': [],
-  'views.push': [],
-  'views.update': [],
-};
 /** What the manifest must declare for a handler of each delivery kind. */
 const KIND_NEEDS: Record<EventKind, 'event' | 'command' | 'interactivity'> = {
   event: 'event',
@@ -58,6 +48,8 @@ export function checkManifest(
   routes: string[],
   methods: readonly ApiMethod[],
   appUrl: URL,
+  /** Scopes of methods `METHOD_SCOPES` does not list, as the app declares them. */
+  declared: Partial<Record<ApiMethod, readonly string[]>> = {},
 ): string[] {
   const problems: string[] = [];
   const scopes = new Set(manifest.oauth_config.scopes.bot);
@@ -85,7 +77,14 @@ export function checkManifest(
       problems.push(`settings.interactivity.is_enabled must be true (a ${kind} handler is registered)`);
     }
   }
-  for (const method of methods) for (const scope of METHOD_SCOPES[method]) need(scope, method);
+  for (const method of methods) {
+    const needs = declared[method] ?? METHOD_SCOPES[method];
+    if (needs) for (const scope of needs) need(scope, method);
+    else
+      problems.push(
+        `${method}: its scopes are unknown here: declare them in the app (scopes: { '${method}': [...] })`,
+      );
+  }
   if (
     methods.includes('chat.unfurl') &&
     !manifest.features.unfurl_domains.some((d) => appUrl.hostname === d || appUrl.hostname.endsWith(`.${d}`))

@@ -1,5 +1,5 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import type { ApiCall, Respond } from '../../src/core/action.js';
+import { type ApiCall, api, type Respond } from '../../src/core/action.js';
 import { EffectError } from '../../src/core/errors.js';
 import type { DatabaseHandle } from '../../src/db/database.js';
 import { migrate, openDatabase } from '../../src/db/open.js';
@@ -23,6 +23,8 @@ function runner(fallback = 'xoxb-fallback', sleeps: number[] = []) {
     sleep: async (ms) => void sleeps.push(ms),
   });
 }
+
+const reaction = api('reactions.add', { channel: 'C1', timestamp: '1764100000.000100', name: 'eyes' });
 
 const post: ApiCall = {
   type: 'api',
@@ -60,6 +62,13 @@ describe('the Slack runner', () => {
     await runner()(post, workspace);
     expect(fake.calls.map((c) => [c.method, c.token, c.args])).toEqual([
       ['chat.postMessage', 'xoxb-fallback', { channel: 'C1', text: 'hi' }],
+    ]);
+  });
+
+  it('calls any Web API method @slack/web-api knows, with its arguments as built', async () => {
+    await runner()(reaction, workspace);
+    expect(fake.calls.map((c) => [c.method, c.args])).toEqual([
+      ['reactions.add', { channel: 'C1', timestamp: '1764100000.000100', name: 'eyes' }],
     ]);
   });
 
