@@ -1,6 +1,9 @@
 import type { Block, KnownBlock, Option, OptionGroup, View } from '@slack/types';
+import { type Chainable, chainable, type LaterEffect, type Next, type TaskEffect } from './conversation.js';
 import type { EventKind } from './event.js';
 import type { ApiArgs, ApiMethod } from './web-api.js';
+
+export { later, taskBuilder } from './conversation.js';
 
 export type { ApiArgs, ApiMethod, ApiResult } from './web-api.js';
 
@@ -12,6 +15,8 @@ export interface ApiCall {
   type: 'api';
   method: ApiMethod;
   args: object;
+  /** The step its result feeds (`.then`), or its failure for good (`.catch`). */
+  next?: Next;
 }
 
 /** A message posted to a `response_url` after the ack. */
@@ -76,7 +81,7 @@ export type Ack =
 export type AckBody = Ack['body'];
 
 /** The effects the framework itself runs. */
-export type FrameworkEffect = ApiCall | Respond | Uninstall;
+export type FrameworkEffect = ApiCall | Respond | Uninstall | TaskEffect | LaterEffect;
 /** Everything that happens after the ack; `W` is the app's store writes. */
 export type Effect<W extends StoreWrite = StoreWrite> = FrameworkEffect | W;
 /** What a handler returns: at most one ack, and effects. */
@@ -116,10 +121,10 @@ export const ack = {
 
 /**
  * Builds a Web API call action with the method's own argument type, for any method:
- * @example api('reactions.add', { channel, timestamp: ts, name: 'eyes' })
+ * @example api('chat.postMessage', { channel, text: 'Looking…' }).then('reply-posted', { slug })
  */
-export function api<M extends ApiMethod>(method: M, args: ApiArgs<M>): ApiCall {
-  return { type: 'api', method, args };
+export function api<M extends ApiMethod>(method: M, args: ApiArgs<M>): Chainable<ApiCall> {
+  return chainable<ApiCall>({ type: 'api', method, args });
 }
 
 /** Builds a `respond` action: a message posted to the delivery's response_url after the ack. */
@@ -139,8 +144,11 @@ export function effectName(effect: Effect): string {
       return effect.method;
     case 'store':
       return effect.op;
+    case 'task':
+      return `task ${effect.name}`;
     case 'respond':
     case 'uninstall':
+    case 'later':
       return effect.type;
     default:
       return unreachable(effect);

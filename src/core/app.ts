@@ -1,6 +1,7 @@
 import type * as z from 'zod';
 import type { ApiMethod } from './action.js';
 import type { AppTypes } from './context.js';
+import type { TaskTable } from './conversation.js';
 import type { Router } from './router.js';
 
 /**
@@ -21,6 +22,8 @@ export interface SlackApp<T extends AppTypes = AppTypes, S = unknown> {
   };
   /** The Web API methods the handlers call, so the manifest check can ask for their scopes. */
   methods: readonly ApiMethod[];
+  /** The app's tasks (its non-Slack work), by the name `task(name, input)` uses. */
+  tasks?: TaskTable;
   /** Bot scopes of methods the manifest check has no table entry for (it says which). */
   scopes?: Partial<Record<ApiMethod, readonly string[]>>;
 }

@@ -19,8 +19,8 @@ import type {
   ViewSubmission,
 } from './payloads.js';
 
-/** How a delivery reached us. */
-export type Source = 'http' | 'socket';
+/** How a delivery reached us: from Slack over HTTP or Socket Mode, or from our own executor (a step). */
+export type Source = 'http' | 'socket' | 'step';
 
 /** Fields every delivery kind has, lifted out of Slack's payloads. */
 export interface DeliveryMeta {
@@ -94,6 +94,28 @@ export type OptionsEvent = Delivery<'options', string, BlockSuggestion>;
  */
 export type InteractiveEvent = Delivery<'interactive', string, OtherInteractive>;
 
+/** What a step delivers: the result (or the error) of the effect that named it, and the data carried. */
+export interface StepPayload {
+  /** What the effect returned: a Web API method's answer, a task's output, a timer's `{ dueAt }`. Null on failure. */
+  result: unknown;
+  /** Why the effect failed for good (a `.catch` step); null on success. */
+  error: string | null;
+  /** What the handler gave `.then(step, data)`. */
+  data: unknown;
+  /** The effect's name: the method, `task <name>`, `later`. */
+  effect: string;
+  /** The delivery the effect belonged to. */
+  from: string;
+  /** The thread the conversation is in, when the first delivery had one (a mention's thread or ts). */
+  threadTs: string | null;
+}
+
+/**
+ * A step: an effect's result delivered to a pure handler, `.on('step', 'reply-posted', …)`. Its
+ * workspace, channel and user are those of the delivery it came from.
+ */
+export type StepEvent = Delivery<'step', string, StepPayload>;
+
 /**
  * Every delivery Slack makes, in one shape whatever the transport. `kind` says what it is and
  * `name` is what handlers are registered under: the event type, the command, the action_id
@@ -111,6 +133,7 @@ export type NormalizedEvent =
   | ShortcutEvent
   | MessageShortcutEvent
   | OptionsEvent
-  | InteractiveEvent;
+  | InteractiveEvent
+  | StepEvent;
 
 export type EventKind = NormalizedEvent['kind'];

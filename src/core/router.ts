@@ -16,6 +16,7 @@ import type {
   NormalizedEvent,
   OtherCallbackEvent,
 } from './event.js';
+import { originOf } from './origin.js';
 
 /** The event a handler registered under `kind` and `name` receives. */
 export type EventFor<K extends EventKind, N extends string> = K extends 'event'
@@ -44,6 +45,22 @@ export interface Routed<W extends StoreWrite = StoreWrite> {
 }
 
 const ACKABLE: ReadonlySet<EventKind> = new Set(ACKABLE_KINDS);
+
+/**
+ * Effects that name a step get where they come from (the delivery, its workspace, channel, user and
+ * thread) and timers their due time, so the step needs nothing but the effect. Others pass as they are.
+ */
+function stamped<E extends Effect>(effects: E[], event: NormalizedEvent, now: () => Date): E[] {
+  if (!effects.some((effect) => 'next' in effect && effect.next !== undefined)) return effects;
+  const origin = originOf(event);
+  return effects.map((effect) => {
+    if (!('next' in effect) || effect.next === undefined) return effect;
+    const next = { ...effect.next, origin };
+    return effect.type === 'later'
+      ? { ...effect, next, dueAt: now().getTime() + effect.delayMs }
+      : { ...effect, next };
+  });
+}
 
 /** The one route table: handlers by kind and name, and one dispatch for every kind. */
 export class Router<T extends AppTypes = AppTypes> {
@@ -98,7 +115,7 @@ export class Router<T extends AppTypes = AppTypes> {
         : `an ack body, but a ${event.kind} is acked empty`;
       return this.#failed(event, key, new RouterError(code, `handler ${key} returned ${reason}`));
     }
-    return { ack: first?.body ?? null, effects, handler: key, error: null };
+    return { ack: first?.body ?? null, effects: stamped(effects, event, ctx.now), handler: key, error: null };
   }
 
   #failed(event: NormalizedEvent, key: string, error: RouterError): Routed<T['write']> {

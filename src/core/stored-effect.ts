@@ -1,11 +1,29 @@
 import * as z from 'zod';
 import type { ApiCall, Effect, EffectType, Respond, StoreWrite } from './action.js';
+import type { LaterEffect, Next, TaskEffect } from './conversation.js';
 import { API_METHOD_NAME } from './web-api.js';
+
+const ContinuationShape = z.object({ step: z.string().min(1), data: z.unknown().optional() });
+const OriginShape = z.object({
+  deliveryId: z.string(),
+  teamId: z.string().nullable(),
+  enterpriseId: z.string().nullable(),
+  channelId: z.string().nullable(),
+  userId: z.string().nullable(),
+  threadTs: z.string().nullable(),
+});
+/** The `next` of a stored effect: the steps it feeds and where it came from. */
+export const NextShape: z.ZodType<Next> = z.object({
+  done: ContinuationShape.optional(),
+  failed: ContinuationShape.optional(),
+  origin: OriginShape.optional(),
+});
 
 const ApiShape = z.object({
   type: z.literal('api'),
   method: z.string().regex(API_METHOD_NAME),
   args: z.record(z.string(), z.unknown()),
+  next: NextShape.optional(),
 });
 const RespondShape = z.object({
   type: z.literal('respond'),
@@ -28,7 +46,26 @@ export function storedEffectSchema<W extends StoreWrite>(writes: z.ZodType<W>): 
       teamId: z.string().nullable(),
       enterpriseId: z.string().nullable(),
     }),
+    task: z.object({
+      type: z.literal('task'),
+      name: z.string().min(1),
+      input: z.unknown(),
+      next: NextShape.optional(),
+    }) satisfies z.ZodType<TaskEffect>,
+    later: z.object({
+      type: z.literal('later'),
+      delayMs: z.number().nonnegative(),
+      dueAt: z.number().optional(),
+      next: NextShape,
+    }) satisfies z.ZodType<LaterEffect>,
     store: writes,
   } satisfies Record<EffectType, z.ZodType>;
-  return z.union([schemas.api, schemas.respond, schemas.uninstall, schemas.store]);
+  return z.union([
+    schemas.api,
+    schemas.respond,
+    schemas.uninstall,
+    schemas.task,
+    schemas.later,
+    schemas.store,
+  ]);
 }

@@ -103,6 +103,8 @@ export const outbox = pgTable(
     lockedBy: text(),
     /** Times a person sent it back to pending (inspector Retry). */
     manualRetries: integer().notNull().default(0),
+    /** What the effect answered (a Web API reply, a task's output), kept when a step is fed from it. */
+    result: jsonb(),
     updatedAt: createdAt(),
   },
   (t) => [

@@ -27,7 +27,7 @@ const EVENT_SCOPES: Record<string, string[]> = {
   message: ['channels:history'],
 };
 /** What the manifest must declare for a handler of each delivery kind. */
-const KIND_NEEDS: Record<EventKind, 'event' | 'command' | 'interactivity'> = {
+const KIND_NEEDS: Record<EventKind, 'event' | 'command' | 'interactivity' | 'nothing'> = {
   event: 'event',
   command: 'command',
   block_action: 'interactivity',
@@ -37,6 +37,7 @@ const KIND_NEEDS: Record<EventKind, 'event' | 'command' | 'interactivity'> = {
   message_shortcut: 'interactivity',
   options: 'interactivity',
   interactive: 'interactivity',
+  step: 'nothing', // our own executor delivers steps
 };
 /** Deliveries Slack sends every app with event subscriptions, without a subscription of their own. */
 const UNSUBSCRIBED_EVENTS: ReadonlySet<string> = new Set(['app_rate_limited']);
@@ -66,6 +67,7 @@ export function checkManifest(
       continue;
     }
     const needs = KIND_NEEDS[kind];
+    if (needs === 'nothing') continue;
     if (needs === 'event') {
       if (UNSUBSCRIBED_EVENTS.has(name)) continue;
       if (!events.has(name)) problems.push(`settings.event_subscriptions.bot_events lacks ${name}`);

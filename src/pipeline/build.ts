@@ -15,7 +15,9 @@ import { botTokens, tokenRefresh } from '../slack/tokens.js';
 import { type RunnerTable, runnerFrom } from './effects.js';
 import { type DrainReport, Executor, type ExecutorOptions } from './executor/executor.js';
 import { expiryLease, ownedLease } from './executor/lease.js';
+import { continueWith } from './steps.js';
 import { type Taken, takeDelivery } from './take-delivery.js';
+import { runLater, taskRunner } from './tasks.js';
 
 /** What every mount shares: take one delivery, drain leftovers, wait for running effects. */
 export interface Pipeline {
@@ -71,6 +73,8 @@ export function createPipeline<T extends AppTypes>(options: PipelineOptions<T>):
       botToken.clear(); // its tokens are gone
     },
     store: (effect) => app.writes.apply(database, effect),
+    task: taskRunner(app.tasks),
+    later: runLater,
   };
   const ctx: HandlerContext<T> = {
     lookups: app.lookups(database),
@@ -78,15 +82,30 @@ export function createPipeline<T extends AppTypes>(options: PipelineOptions<T>):
     now: () => new Date(),
   };
   const lease = options.owner ? ownedLease(options.owner) : expiryLease;
+  const steps = continueWith({
+    router: app.router,
+    ctx,
+    store: database,
+    lease,
+    logger,
+    executor: () => executor,
+  });
+  const executor: Executor<Effect<T['write']>> = new Executor(
+    database,
+    runnerFrom(runners),
+    storedEffectSchema(app.writes.schema),
+    {
+      logger,
+      lease,
+      steps,
+      ...options.executor,
+    },
+  );
   const parts = {
     router: app.router,
     ctx,
     recorder: new DeliveryRecorder<Effect<T['write']>>(database.raw, { lease }),
-    executor: new Executor(database, runnerFrom(runners), storedEffectSchema(app.writes.schema), {
-      logger,
-      lease,
-      ...options.executor,
-    }),
+    executor,
     logger,
     outage: { refused: 0 },
     deadlineMs: config.RECORD_DEADLINE_MS,

@@ -7,13 +7,13 @@ import {
 } from '../core/action.js';
 import type { EffectRunner, EffectTarget } from './executor/executor.js';
 
-/** One runner per effect type: a new type fails to compile until it has one. */
+/** One runner per effect type: a new type fails to compile until it has one. Each answers its result (a step gets it). */
 export type RunnerTable<W extends StoreWrite> = {
   [T in Exclude<EffectType, 'store'>]: (
     effect: Extract<FrameworkEffect, { type: T }>,
     target: EffectTarget,
-  ) => Promise<void>;
-} & { store: (write: W, target: EffectTarget) => Promise<void> };
+  ) => Promise<unknown>;
+} & { store: (write: W, target: EffectTarget) => Promise<unknown> };
 
 const isWrite = <W extends StoreWrite>(effect: FrameworkEffect | W): effect is W => effect.type === 'store';
 
@@ -28,6 +28,10 @@ export function runnerFrom<W extends StoreWrite>(table: RunnerTable<W>): EffectR
         return table.respond(effect, target);
       case 'uninstall':
         return table.uninstall(effect, target);
+      case 'task':
+        return table.task(effect, target);
+      case 'later':
+        return table.later(effect, target);
       default:
         return unreachable(effect);
     }

@@ -68,8 +68,8 @@ export class SlackClients {
     this.#retries = options.retries ?? 2;
   }
 
-  /** Calls `method` with `args` (typed by the handler that built them) as `token`. Throws WebAPI* errors. */
-  async call(token: string, method: ApiMethod, args: object): Promise<void> {
+  /** Calls `method` with `args` (typed by the handler that built them) as `token`; answers Slack's reply. Throws WebAPI* errors. */
+  async call(token: string, method: ApiMethod, args: object): Promise<object> {
     const url = this.#urlOf(method);
     const init = { method: 'POST', headers: this.#headersOf(token), body: JSON.stringify(args) };
     for (let attempt = 0; ; attempt++) {
@@ -106,6 +106,7 @@ export class SlackClients {
     if (!reply.ok) {
       throw new WebAPIPlatformError({ ...reply.fields, ok: false, error: reply.error ?? 'unknown_error' });
     }
+    return reply.fields;
   }
 
   #urlOf(method: string): string {

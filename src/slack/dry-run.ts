@@ -35,14 +35,52 @@ export function dryRunLine(effect: ApiCall | Respond, workspace: Workspace): str
   return `${DRY_RUN_PREFIX} ${what}${team ? ` (team ${team})` : ''}`;
 }
 
+let sequence = 0;
+const field = (args: object, key: string): unknown => (key in args ? Reflect.get(args, key) : undefined);
+
+/**
+ * A plausible answer for a call that was not made, so the steps after it run as they would: a
+ * message gets a `ts` (and keeps its channel), a view an `id`, a conversation opened an id.
+ */
+export function syntheticResult(effect: ApiCall, now = Date.now()): object {
+  const n = ++sequence;
+  const ts = `${Math.floor(now / 1000)}.${String(n).padStart(6, '0')}`;
+  const channel = field(effect.args, 'channel');
+  switch (effect.method) {
+    case 'chat.postMessage':
+    case 'chat.update':
+    case 'chat.scheduleMessage':
+    case 'chat.startStream':
+      return {
+        ok: true,
+        channel,
+        ts: field(effect.args, 'ts') ?? ts,
+        message: { ts, text: field(effect.args, 'text') },
+      };
+    case 'chat.postEphemeral':
+      return { ok: true, message_ts: ts };
+    case 'views.open':
+    case 'views.push':
+    case 'views.update':
+    case 'views.publish':
+      return { ok: true, view: { id: `VDRYRUN${n}`, hash: `${n}.dryrun` } };
+    case 'conversations.open':
+      return { ok: true, channel: { id: `DDRYRUN${n}` } };
+    default:
+      return { ok: true };
+  }
+}
+
 /**
  * `SLACK_DRY_RUN=true`: instead of calling the Web API or posting to a response_url, prints the call
- * (method and arguments, tokens redacted, the response_url as `[response_url]`) and returns, so the
- * executor records the effect as done. No request is made and no bot token is needed.
+ * (method and arguments, tokens redacted, the response_url as `[response_url]`) and answers a
+ * plausible result (`syntheticResult`), so the executor records the effect as done and the steps
+ * after it run. No request is made and no bot token is needed.
  */
 export function dryRunRunner(logger: Logger) {
   logger.info(DRY_RUN_NOTICE);
-  return async function runDry(effect: ApiCall | Respond, workspace: Workspace): Promise<void> {
+  return async function runDry(effect: ApiCall | Respond, workspace: Workspace): Promise<object | null> {
     logger.info(dryRunLine(effect, workspace));
+    return effect.type === 'api' ? syntheticResult(effect) : null;
   };
 }

@@ -34,14 +34,14 @@ export function slackRunner(options: SlackRunnerOptions) {
   const sleep = options.sleep ?? wait;
   const post = options.fetch ?? ((input, init) => fetch(input, init));
 
-  async function respond(url: string, body: RespondBody): Promise<void> {
+  async function respond(url: string, body: RespondBody): Promise<null> {
     const response = await post(url, {
       method: 'POST',
       headers: { 'content-type': 'application/json' },
       body: JSON.stringify(body),
     });
     await response.body?.cancel();
-    if (response.ok) return;
+    if (response.ok) return null;
     const retryAfter = Number(response.headers.get('retry-after'));
     if (response.status === 429) {
       throw new WebAPIRateLimitedError(Number.isFinite(retryAfter) && retryAfter > 0 ? retryAfter : 1);
@@ -50,7 +50,8 @@ export function slackRunner(options: SlackRunnerOptions) {
     throw new EffectError(`response_url answered ${response.status}`, { retryable: response.status >= 500 });
   }
 
-  return async function runSlackEffect(effect: SlackEffect, workspace: Workspace): Promise<void> {
+  /** Runs the effect; answers the Web API's reply (its result, for a step), or null for a response_url post. */
+  return async function runSlackEffect(effect: SlackEffect, workspace: Workspace): Promise<object | null> {
     for (let tries = 1; ; tries++) {
       try {
         if (effect.type === 'respond') return await respond(effect.url, effect.body);

@@ -8,7 +8,7 @@ import type { Logger } from '../../src/core/context.js';
 import { migrate, openDatabase } from '../../src/db/open.js';
 import { countEffects } from '../../src/db/outbox.js';
 import { createPipeline } from '../../src/pipeline/build.js';
-import { dryRunLine, dryRunRunner, showArgs } from '../../src/slack/dry-run.js';
+import { dryRunLine, dryRunRunner, showArgs, syntheticResult } from '../../src/slack/dry-run.js';
 import { FakeSlack } from '../../src/testing/fake-slack.js';
 import { fixtureEvent } from '../helpers/events.js';
 import { fixture, socketForm } from '../helpers/fixtures.js';
@@ -56,20 +56,26 @@ describe('the dry-run runner', () => {
     );
   });
 
-  it('logs the line and returns: the effect counts as done', async () => {
+  it('logs the line and answers a plausible result: the effect counts as done, its step gets an id', async () => {
     const lines: string[] = [];
     const run = dryRunRunner(collecting(lines));
-    await expect(
-      run(
-        { type: 'api', method: 'views.publish', args: { user_id: 'U1', view: { type: 'home', blocks: [] } } },
-        T1,
-      ),
-    ).resolves.toBeUndefined();
+    const result = await run(
+      { type: 'api', method: 'views.publish', args: { user_id: 'U1', view: { type: 'home', blocks: [] } } },
+      T1,
+    );
+    expect(result).toMatchObject({ ok: true, view: { id: expect.stringMatching(/^VDRYRUN\d+$/) } });
     expect(lines).toEqual([
       'info SLACK_DRY_RUN=true: each Slack call is printed here, not made',
       'info dry run: views.publish {"user_id":"U1","view":{"type":"home","blocks":[]}} (team T0001ACME)',
     ]);
   });
+});
+
+it('answers a posted message with its channel and a ts, so a step can update it', () => {
+  const post = { type: 'api' as const, method: 'chat.postMessage' as const, args: { channel: 'C1', text: 'hi' } };
+  const result = syntheticResult(post, Date.UTC(2026, 11, 7));
+  expect(result).toMatchObject({ ok: true, channel: 'C1', ts: expect.stringMatching(/^1796601600\.\d{6}$/) });
+  expect(syntheticResult(post)).not.toEqual(result);
 });
 
 describe('needsBotToken', () => {

@@ -32,7 +32,7 @@ const post: ApiCall = {
   args: { channel: 'C1', text: 'hi' },
 };
 
-async function errorOf(promise: Promise<void>) {
+async function errorOf(promise: Promise<unknown>) {
   try {
     await promise;
     return null;

@@ -13,6 +13,7 @@ import {
   pruneDeliveries,
   releaseEffects,
 } from '../../db/outbox.js';
+import { deferEffect, type EffectEnd } from '../../db/steps.js';
 import { withDeadline } from '../deadline.js';
 import { Gate } from './gate.js';
 import { EFFECT_MAX_MS, expiryLease } from './lease.js';
@@ -22,10 +23,12 @@ import { DEFAULT_RETRY, nextAttemptAt, type RetryPolicy } from './retry-policy.j
 /** Who an effect acts for, and which try this is (1 on the first). */
 export interface EffectTarget extends Workspace {
   attempt: number;
+  /** The outbox row's id: stable across the effect's tries (a task's idempotency key). */
+  id: number;
 }
 
-/** Runs one effect; throws on failure (an `EffectError` says whether to try again). */
-export type EffectRunner<E extends Effect> = (effect: E, target: EffectTarget) => Promise<void>;
+/** Runs one effect and answers its result; throws on failure (an `EffectError` says whether to try again). */
+export type EffectRunner<E extends Effect> = (effect: E, target: EffectTarget) => Promise<unknown>;
 
 /** How one effect ended this time. */
 export interface Outcome {
@@ -55,6 +58,12 @@ export interface ExecutorOptions extends Partial<RetryPolicy> {
   markTimeoutMs?: number;
   now?: () => Date;
   logger?: Logger;
+  /**
+   * Ends an effect that names a step for `end` (`.then` on success, `.catch` on failure for good):
+   * records the step with the effect's end in one transaction and runs it (the pipeline's
+   * `continueWith`). False when the effect names no step for this end: the executor marks it itself.
+   */
+  steps?: (row: Claimed, end: EffectEnd) => Promise<boolean>;
 }
 
 /** What a drain did. */
@@ -75,6 +84,13 @@ const DAY_MS = 86_400_000;
 export const DRAIN_CONCURRENCY = 96;
 /** A batch of marks the store does not take within this is kept in memory and written again (a mark may first wait for the batch before it). */
 const MARK_TIMEOUT_MS = 2_000;
+
+/** Whether an effect names a step for this end (its `next.done` or `next.failed`). */
+function hasNext(effect: unknown, end: 'done' | 'failed'): boolean {
+  if (typeof effect !== 'object' || effect === null || !('next' in effect)) return false;
+  const next = effect.next;
+  return typeof next === 'object' && next !== null && end in next && Reflect.get(next, end) !== undefined;
+}
 
 /** Milliseconds since `started`, to a tenth. */
 const msSince = (started: number) => Math.round((performance.now() - started) * 10) / 10;
@@ -105,6 +121,9 @@ export class Executor<E extends Effect> {
   readonly #raw: RawSql;
   readonly #now: () => Date;
   readonly #logger: Logger;
+  readonly #steps: ExecutorOptions['steps'];
+  /** The next timer's wake-up: a drain when the earliest deferred `later` comes due. */
+  #wake: { at: number; timer: ReturnType<typeof setTimeout> } | null = null;
 
   private readonly db: Database;
 
@@ -131,6 +150,7 @@ export class Executor<E extends Effect> {
     this.#raw = store.raw;
     this.#now = options.now ?? (() => new Date());
     this.#logger = options.logger ?? console;
+    this.#steps = options.steps;
     this.#done = new DoneMarks({
       write: (ids) => completeEffects(this.#raw, ids, this.#now()),
       timeoutMs: this.#markTimeoutMs,
@@ -305,32 +325,99 @@ export class Executor<E extends Effect> {
   async #runOne(row: Claimed<E>, marks?: Promise<void>[]): Promise<Outcome> {
     const started = performance.now();
     const name = effectName(row.effect);
+    const { delivery_id: delivery, attempts } = row;
+    if (row.effect.type === 'later' && (row.effect.dueAt ?? 0) > Date.now()) {
+      const dueAt = new Date(row.effect.dueAt ?? 0);
+      await this.#mark(row.id, { kind: 'fail', error: 'not due', retryAt: dueAt }, () =>
+        deferEffect(this.db, row.id, dueAt, this.#now()),
+      );
+      this.#wakeAt(dueAt.getTime());
+      const error = `due at ${dueAt.toISOString()}`;
+      return { id: row.id, effect: name, status: 'retry', error, ms: msSince(started), delivery, attempts };
+    }
+    let result: unknown;
     try {
       const run = this.runner(row.effect, {
         teamId: row.team_id,
         enterpriseId: row.enterprise_id,
         attempt: row.attempts,
+        id: row.id,
       });
-      await withDeadline(run, this.#effectTimeoutMs, `${name} did not finish`);
+      result = await withDeadline(run, this.#effectTimeoutMs, `${name} did not finish`);
     } catch (error) {
       return this.#failed(row, name, error, msSince(started));
     }
+    const outcome: Outcome = {
+      id: row.id,
+      effect: name,
+      status: 'done',
+      ms: msSince(started),
+      delivery,
+      attempts,
+    };
+    if (hasNext(row.effect, 'done') && (await this.#endWithStep(row, { status: 'done', result })))
+      return outcome;
     const done = this.#done.add(row.id);
     if (marks) marks.push(done);
     else await done;
-    const { delivery_id: delivery, attempts } = row;
-    return { id: row.id, effect: name, status: 'done', ms: msSince(started), delivery, attempts };
+    return outcome;
+  }
+
+  /**
+   * Ends the effect and records its step in one transaction (the pipeline's `steps`). A store that
+   * cannot take it leaves the effect leased: once the lease is an orphan's, a drain runs it again
+   * (a repeated call, as after a crash) and then its step, once.
+   */
+  async #endWithStep(row: Claimed, end: EffectEnd): Promise<boolean> {
+    if (!this.#steps) return false;
+    try {
+      const handled = await this.#steps(row, end);
+      if (handled) this.#held.delete(row.id);
+      return handled;
+    } catch (cause) {
+      this.#logger.error('the step after an effect could not be recorded; the effect runs again later', {
+        id: row.id,
+        cause: String(cause),
+      });
+      this.#held.delete(row.id);
+      return true;
+    }
+  }
+
+  /** Drains when the earliest deferred timer comes due (one timer for all; it keeps no process alive). */
+  #wakeAt(at: number): void {
+    if (this.#wake && this.#wake.at <= at) return;
+    if (this.#wake) clearTimeout(this.#wake.timer);
+    const timer = setTimeout(
+      () => {
+        this.#wake = null;
+        this.drain().catch((error: unknown) =>
+          this.#logger.warn('drain for a timer failed; the next drain runs it', { error: String(error) }),
+        );
+      },
+      Math.max(0, at - Date.now()),
+    );
+    timer.unref?.();
+    this.#wake = { at, timer };
   }
 
   /** Records a failed attempt: retry later with backoff, or failed for good. */
   async #failed(row: Claimed, name: string, error: unknown, ms: number): Promise<Outcome> {
     const message = error instanceof Error ? error.message : String(error);
     const retryAt = nextAttemptAt(this.#retry, row.attempts, error, this.#now());
-    const mark: Mark = { kind: 'fail', error: message, retryAt };
-    await this.#mark(row.id, mark, () => failEffect(this.db, row.id, message, retryAt, this.#now()));
     const { delivery_id: delivery, attempts } = row;
     const status = retryAt ? 'retry' : 'failed';
-    return { id: row.id, effect: name, status, error: message, ms, delivery, attempts };
+    const outcome: Outcome = { id: row.id, effect: name, status, error: message, ms, delivery, attempts };
+    // Failed for good and naming a `.catch` step: the step is told, in the same transaction.
+    if (
+      !retryAt &&
+      hasNext(row.effect, 'failed') &&
+      (await this.#endWithStep(row, { status: 'failed', error: message }))
+    )
+      return outcome;
+    const mark: Mark = { kind: 'fail', error: message, retryAt };
+    await this.#mark(row.id, mark, () => failEffect(this.db, row.id, message, retryAt, this.#now()));
+    return outcome;
   }
 
   /**
