@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { linkApp } from '../src/app/index.js';
 import { createRoutes } from '../src/app/routes.js';
 import { ACME, GLOBEX, MemoryLookups, testContext } from '../src/app/testing.js';
+import type { StepEvent } from '../src/core/event.js';
 import { checkManifest, ManifestSchema } from '../src/manifest/check.js';
 import { loadManifest, placeholderValues } from '../src/manifest/placeholders.js';
 import { fixtureEvent } from './helpers/events.js';
@@ -36,6 +37,24 @@ describe('manifest.yaml', () => {
         for (const effect of (await router.dispatch(fixtureEvent(name), ctx)).effects) {
           if (effect.type === 'api') seen.add(effect.method);
         }
+      }
+    }
+    // The steps of a mention with the product API: the summary (or its failure) updates the reply.
+    const message = { slug: 'acme', name: 'Acme Corp', channel: 'C0CHAN001', ts: '1.000001' };
+    for (const [name, result, error] of [
+      ['org-summary-ready', { summary: 'ok' }, null],
+      ['org-summary-failed', null, 'down'],
+    ] as const) {
+      const step: StepEvent = {
+        ...fixtureEvent('event_app_mention'),
+        deliveryId: `step:${name}`,
+        source: 'step',
+        kind: 'step',
+        name,
+        payload: { result, error, data: message, effect: 'task orgSummary', from: 'x', threadTs: null },
+      };
+      for (const effect of (await router.dispatch(step, contexts[0] ?? testContext())).effects) {
+        if (effect.type === 'api') seen.add(effect.method);
       }
     }
     expect([...seen].sort()).toEqual([...linkApp().methods].sort());

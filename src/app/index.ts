@@ -7,6 +7,7 @@ import { createRoutes } from './routes.js';
 import { parseSettings } from './settings.js';
 import { applyWrite } from './store/apply.js';
 import { DbLookups } from './store/lookups.js';
+import { appTasks } from './tasks.js';
 import type { LinkApp } from './types.js';
 import { WriteSchema } from './writes.js';
 
@@ -17,6 +18,7 @@ export function linkApp(logger?: Logger) {
     settings: parseSettings,
     lookups: (store) => new DbLookups(store),
     writes: { schema: WriteSchema, apply: applyWrite },
-    methods: ['chat.postMessage', 'chat.unfurl', 'views.open', 'views.publish'],
+    methods: ['chat.postMessage', 'chat.update', 'chat.unfurl', 'views.open', 'views.publish'],
+    tasks: (settings) => appTasks(settings),
   });
 }

@@ -9,6 +9,7 @@ import { eventAppMention } from './handlers/event-app-mention.js';
 import { eventLinkShared } from './handlers/event-link-shared.js';
 import { eventAppUninstalled, eventTokensRevoked } from './handlers/event-uninstalled.js';
 import { optionsOrgPicker } from './handlers/options-org-picker.js';
+import { STEPS, stepReplyPosted, stepSummaryFailed, stepSummaryReady } from './handlers/step-org-summary.js';
 import { viewLinkSubmit } from './handlers/view-link-submit.js';
 import type { LinkApp } from './types.js';
 
@@ -24,5 +25,8 @@ export function createRoutes(logger?: Logger): Router<LinkApp> {
     .on('event', 'tokens_revoked', eventTokensRevoked)
     .on('block_action', IDS.linkButton, actionLinkChannel)
     .on('options', IDS.orgPicker, optionsOrgPicker)
-    .on('view_submission', IDS.linkModal, viewLinkSubmit);
+    .on('view_submission', IDS.linkModal, viewLinkSubmit)
+    .on('step', STEPS.replyPosted, stepReplyPosted)
+    .on('step', STEPS.summaryReady, stepSummaryReady)
+    .on('step', STEPS.summaryFailed, stepSummaryFailed);
 }

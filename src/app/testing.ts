@@ -33,11 +33,17 @@ export class MemoryLookups implements Lookups {
 export const ACME: Organization = { slug: 'acme', name: 'Acme Corp' };
 export const GLOBEX: Organization = { slug: 'globex', name: 'Globex & Sons' };
 
-/** A handler context with the given look-ups, APP_URL https://app.example.com and a fixed clock. */
-export function testContext(lookups: Lookups = new MemoryLookups([ACME, GLOBEX])): HandlerContext<LinkApp> {
+/**
+ * A handler context with the given look-ups, APP_URL https://app.example.com, a fixed clock, and
+ * `productApi` when given (a mention then looks the summary up).
+ */
+export function testContext(
+  lookups: Lookups = new MemoryLookups([ACME, GLOBEX]),
+  productApi: URL | null = null,
+): HandlerContext<LinkApp> {
   return {
     lookups,
-    settings: { appUrl: new URL('https://app.example.com') },
+    settings: { appUrl: new URL('https://app.example.com'), productApi },
     now: () => new Date('2026-11-25T12:00:00Z'),
   };
 }

@@ -22,8 +22,8 @@ export interface SlackApp<T extends AppTypes = AppTypes, S = unknown> {
   };
   /** The Web API methods the handlers call, so the manifest check can ask for their scopes. */
   methods: readonly ApiMethod[];
-  /** The app's tasks (its non-Slack work), by the name `task(name, input)` uses. */
-  tasks?: TaskTable;
+  /** The app's tasks (its non-Slack work) by the name `task(name, input)` uses, given its settings. */
+  tasks?(settings: T['settings']): TaskTable;
   /** Bot scopes of methods the manifest check has no table entry for (it says which). */
   scopes?: Partial<Record<ApiMethod, readonly string[]>>;
 }

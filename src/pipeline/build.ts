@@ -73,7 +73,7 @@ export function createPipeline<T extends AppTypes>(options: PipelineOptions<T>):
       botToken.clear(); // its tokens are gone
     },
     store: (effect) => app.writes.apply(database, effect),
-    task: taskRunner(app.tasks),
+    task: taskRunner(app.tasks?.(options.settings)),
     later: runLater,
   };
   const ctx: HandlerContext<T> = {

@@ -82,7 +82,7 @@ const flowApp = defineApp<Flow, StoreHandle>({
   lookups: () => ({}),
   writes: { schema: z.object({ type: z.literal('store'), op: z.literal('never') }), apply: async () => {} },
   methods: ['chat.postMessage', 'chat.update', 'chat.postEphemeral'],
-  tasks,
+  tasks: () => tasks,
 });
 
 const fake = new FakeSlack();
