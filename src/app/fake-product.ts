@@ -3,7 +3,7 @@ import type { AddressInfo } from 'node:net';
 import type { Organization } from './lookups.js';
 
 /** What the fake product answers for an organization: its summary, or a status to fail with. */
-export type FakeAnswer = { summary: string } | { status: number };
+export type FakeAnswer = ({ summary: string } | { status: number }) & { delayMs?: number };
 
 /**
  * A stand-in for the product's API on 127.0.0.1, for tests and `npm run fake:product`:
@@ -13,7 +13,7 @@ export type FakeAnswer = { summary: string } | { status: number };
 export class FakeProduct {
   readonly requests: { slug: string; idempotencyKey: string | null }[] = [];
   readonly #answers = new Map<string, FakeAnswer[]>();
-  #server = createServer((req, res) => {
+  #server = createServer(async (req, res) => {
     const match = /^\/api\/orgs\/([^/?]+)$/.exec(req.url ?? '');
     const slug = match?.[1] ? decodeURIComponent(match[1]) : null;
     if (req.method !== 'GET' || slug === null) {
@@ -24,6 +24,7 @@ export class FakeProduct {
     this.requests.push({ slug, idempotencyKey: typeof key === 'string' ? key : null });
     const queue = this.#answers.get(slug) ?? [];
     const answer = queue.length > 1 ? queue.shift() : queue[0];
+    if (answer?.delayMs) await new Promise((resolve) => setTimeout(resolve, answer.delayMs));
     if (!answer) res.writeHead(404, { 'content-type': 'application/json' }).end('{"error":"not_found"}');
     else if ('status' in answer) res.writeHead(answer.status).end();
     else res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify(answer));

@@ -1,11 +1,11 @@
 import { sql } from 'drizzle-orm';
 import * as z from 'zod';
+import type { EffectEnd } from '../core/step-event.js';
 import type { Database } from './database.js';
 import { type Claimed, iso, type Lease, LeasedRowSchema } from './outbox.js';
 import { rows } from './rows.js';
 
-/** How the effect that named a step ended: its result, or its error when it failed for good. */
-export type EffectEnd = { status: 'done'; result: unknown } | { status: 'failed'; error: string };
+export type { EffectEnd } from '../core/step-event.js';
 
 /** The step delivery an effect's end starts, and the effects its handler returned. */
 export interface StepRecord<E> {

@@ -1,5 +1,6 @@
 import postgres from 'postgres';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { FakeProduct } from '../../src/app/fake-product.js';
 import { linkApp } from '../../src/app/index.js';
 import { loadConfig } from '../../src/config/settings.js';
 import type { DatabaseHandle } from '../../src/db/database.js';
@@ -70,7 +71,10 @@ interface Process {
   die(): Promise<void>;
 }
 
-async function startProcess(store: TestStore, options: { clockAheadMs?: number } = {}): Promise<Process> {
+async function startProcess(
+  store: TestStore,
+  options: { clockAheadMs?: number; productApi?: string } = {},
+): Promise<Process> {
   const owner = newOwnerId();
   const lock: OwnerLock | null = store.url ? await holdOwnerLock(store.url, owner) : null;
   const base = await store.open();
@@ -97,7 +101,7 @@ async function startProcess(store: TestStore, options: { clockAheadMs?: number }
   const ahead = options.clockAheadMs ?? 0;
   const pipeline = createPipeline({
     app,
-    settings: app.settings({ APP_URL: 'https://app.example.com' }),
+    settings: app.settings({ APP_URL: 'https://app.example.com', PRODUCT_API_URL: options.productApi }),
     config,
     database,
     logger: quiet,
@@ -196,6 +200,95 @@ describe.each(stores)('crash points in the executor (%s)', (_name, createStore) 
     expect(await b.pipeline.drain()).toMatchObject({ done: 0 });
   });
 });
+
+describe.each(stores)('crash points in a conversation (%s)', (_name, createStore) => {
+  const product = new FakeProduct();
+  let store: TestStore;
+  let arrivals: string[];
+  beforeAll(() => product.start());
+  afterAll(() => product.stop());
+  beforeEach(async () => {
+    store = await createStore();
+    fake.reset();
+    product.requests.length = 0;
+    arrivals = [];
+    fake.on('chat.postMessage', (call) => {
+      arrivals.push(String(call.args.thread_ts));
+      return { delayMs: 150 };
+    });
+  }, 120_000);
+  afterEach(() => store.drop());
+
+  const updates = () => fake.callsOf('chat.update').map((c) => c.args.text);
+  const steps = async () =>
+    store.handle.raw("select name from deliveries where kind = 'step' order by id", []);
+
+  it('after the result, before the step is recorded: the call runs once more, the step once', async () => {
+    product.answer('acme', { summary: 'all green' });
+    const a = await startProcess(store, { productApi: product.url });
+    await linkAcme(a.pipeline);
+    const taken = await a.pipeline.take(mention(30));
+    if (taken.status !== 'ack') throw new Error('not acked');
+    const after = taken.after();
+    while (!arrivals.includes(threadOf(30))) await new Promise((resolve) => setTimeout(resolve, 5));
+    await a.die(); // the answer is on its way back; the step cannot be recorded
+    await after;
+    expect(await steps()).toEqual([]);
+    const b = await startProcess(store, { productApi: product.url });
+    await b.pipeline.drain();
+    await settle(b.pipeline, () => updates().length === 1);
+    expect(callsFor(30)).toBe(2);
+    expect(await steps()).toEqual([{ name: 'org-reply-posted' }, { name: 'org-summary-ready' }]);
+    expect(updates()).toEqual([
+      'This channel is linked to <https://app.example.com/orgs/acme|Acme Corp>: all green',
+    ]);
+  });
+
+  it('after the step is recorded, during its task: the task runs again with the same idempotency key, the update once', async () => {
+    product.answer('acme', { summary: 'slow', delayMs: 300 });
+    const a = await startProcess(store, { productApi: product.url });
+    await linkAcme(a.pipeline);
+    const taken = await a.pipeline.take(mention(31));
+    if (taken.status !== 'ack') throw new Error('not acked');
+    void taken.after();
+    while (product.requests.length === 0) await new Promise((resolve) => setTimeout(resolve, 5));
+    await a.die(); // the step and its task are recorded; the task's answer will never be written
+    product.answer('acme', { summary: 'after the crash' });
+    const b = await startProcess(store, { productApi: product.url });
+    await b.pipeline.drain();
+    await settle(b.pipeline, () => updates().length === 1);
+    expect(callsFor(31)).toBe(1);
+    expect(product.requests.map((r) => r.idempotencyKey)).toEqual([
+      product.requests[0]?.idempotencyKey,
+      product.requests[0]?.idempotencyKey,
+    ]);
+    expect(await steps()).toEqual([{ name: 'org-reply-posted' }, { name: 'org-summary-ready' }]);
+    expect(updates()).toEqual([
+      'This channel is linked to <https://app.example.com/orgs/acme|Acme Corp>: after the crash',
+    ]);
+  });
+});
+
+/** Links the mention fixtures' channel to acme, as `/link acme` would. */
+async function linkAcme(pipeline: Pipeline) {
+  const { raw } = pipeline.database;
+  await raw("insert into organizations (slug, name) values ('acme', 'Acme Corp') on conflict do nothing", []);
+  await raw(
+    "insert into channel_links (team_id, channel_id, organization_id, linked_by) select 'T0001ACME', 'C0CHAN001', id, 'U0USER001' from organizations where slug = 'acme' on conflict do nothing",
+    [],
+  );
+}
+
+/** Waits until `check` holds, draining as the drain loop would. */
+async function settle(pipeline: Pipeline, check: () => boolean) {
+  const until = Date.now() + 10_000;
+  while (!check()) {
+    if (Date.now() > until) throw new Error('timed out');
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    await pipeline.drain();
+    await pipeline.idle();
+  }
+}
 
 describe.skipIf(!adminUrl)('two live processes on one PostgreSQL', () => {
   let store: TestStore;
