@@ -1,14 +1,16 @@
-/** `npm run bench [-- case…]`: every case, or the ones named (storage, http, socket). */
+/** `npm run bench [-- case…]`: every case, or the ones named (storage, http, socket, worker). */
 
 import { benchHttp } from './http.js';
 import { benchSocket } from './socket.js';
 import { machine } from './stats.js';
 import { benchStorage } from './storage.js';
+import { benchWorker } from './worker.js';
 
 const CASES: Record<string, () => Promise<void>> = {
   storage: benchStorage,
   http: benchHttp,
   socket: benchSocket,
+  worker: benchWorker,
 };
 
 const wanted = process.argv.slice(2).filter((arg) => arg in CASES);

@@ -15,21 +15,46 @@ export const RECONNECT_BACKOFF_MAX_S = 0.25;
 /** Seconds before reconnect attempt `retries`: 50 ms, doubling, at most `RECONNECT_BACKOFF_MAX_S`. */
 export const reconnectBackoff = (retries: number) => Math.min(0.05 * 2 ** retries, RECONNECT_BACKOFF_MAX_S);
 
-/** Opens PostgreSQL through postgres.js (Node, Lambda, and Workers with nodejs_compat or Hyperdrive). */
+/** How `openPostgres` connects. */
+export interface PostgresOptions {
+  max?: number;
+  /** Runs `select 1` first, so a database that cannot be reached fails here in one line (default true). */
+  probe?: boolean;
+  connectTimeoutMs?: number;
+  /**
+   * Sent as the start-up parameter `statement_timeout`; null sends none (through a transaction
+   * pooler such as Hyperdrive it would not reach the pooled server connections: set it on the role).
+   */
+  statementTimeoutMs?: number | null;
+  /**
+   * postgres.js's query for array types on each new connection (default true). Workers turn it off:
+   * it is a round trip and ~100 rows per request, and no statement of the hot path uses arrays.
+   */
+  fetchTypes?: boolean;
+}
+
+/**
+ * Opens PostgreSQL through postgres.js (Node, Lambda, and Workers with nodejs_compat or Hyperdrive).
+ * `?prepare=false` in the URL turns prepared statements off, for a transaction pooler that does
+ * not carry them (PgBouncer before 1.21).
+ */
 export async function openPostgres(
   url: string,
   where: { host: string; port: string; database: string },
-  options: { max?: number; probe?: boolean; connectTimeoutMs?: number; statementTimeoutMs?: number } = {},
+  options: PostgresOptions = {},
 ): Promise<DatabaseHandle> {
   const connectMs = options.connectTimeoutMs ?? CONNECT_TIMEOUT_MS;
+  const statementMs =
+    options.statementTimeoutMs === undefined ? STATEMENT_TIMEOUT_MS : options.statementTimeoutMs;
   const client = postgres(url, {
     max: options.max ?? 10,
     connect_timeout: connectMs / 1000,
     backoff: reconnectBackoff,
     onnotice: () => {},
+    fetch_types: options.fetchTypes ?? true,
     // The server ends a statement that runs longer (a lock wait, a stuck plan). A server that does
     // not answer at all is the caller's deadline to handle (RECORD_DEADLINE_MS).
-    connection: { statement_timeout: options.statementTimeoutMs ?? STATEMENT_TIMEOUT_MS },
+    connection: statementMs === null ? {} : { statement_timeout: statementMs },
   });
   const handle: DatabaseHandle = {
     db: drizzle(client, { casing: 'snake_case' }),

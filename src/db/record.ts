@@ -1,5 +1,6 @@
 import * as z from 'zod';
 import type { NormalizedEvent } from '../core/event.js';
+import { RecordAdmission } from './admission.js';
 import { BatchQueue } from './batch.js';
 import type { RawSql } from './database.js';
 import { type Claimed, iso, LEASE_MS, type Lease, LeasedRowSchema } from './outbox.js';
@@ -129,10 +130,16 @@ export async function recordDelivery<E>(
   return result ?? { status: 'duplicate' };
 }
 
-/** Deliveries waiting to be recorded, past which a new one is refused at once (`RecorderBusyError`). */
-export const MAX_WAITING_RECORDS = 1_000;
+/**
+ * Deliveries waiting to be recorded, past which the next is refused whatever the store's speed: a
+ * bound on memory (each holds its event and effects) for a store that hangs.
+ */
+export const MAX_WAITING_RECORDS = 10_000;
 
-/** Too many deliveries are already waiting to be recorded (the store is slow or gone): refuse, do not queue. */
+/** RECORD_DEADLINE_MS's default: admission refuses what would not be recorded within it. */
+export const DEFAULT_RECORD_DEADLINE_MS = 2_000;
+
+/** The store cannot record this delivery in time (it is slow or gone): refuse, do not queue. */
 export class RecorderBusyError extends Error {
   override readonly name = 'RecorderBusyError';
 }
@@ -147,14 +154,16 @@ interface Waiting<E> {
 /**
  * Group commit: deliveries that arrive together (a burst, many concurrent requests) are recorded
  * in one statement and one transaction, one statement at a time, so batches grow with the load.
- * A lone delivery waits one turn of the event loop. At most `maxWaiting` wait: while the store
- * hangs, the next one is refused at once instead of piling up.
+ * A lone delivery waits one turn of the event loop. Admission (`RecordAdmission`): a delivery that
+ * the store, at the speed it records now, would not record within `deadlineMs` is refused at once,
+ * as is any past `maxWaiting` waiting; the rest queue, however many a burst brings.
  */
 export class DeliveryRecorder<E> {
   readonly #queue: BatchQueue<Waiting<E>>;
   readonly #lease: LeaseOption;
   readonly #now: () => Date;
   readonly #maxWaiting: number;
+  readonly #admission: RecordAdmission;
   #waiting = 0;
 
   constructor(
@@ -163,24 +172,34 @@ export class DeliveryRecorder<E> {
       lease?: LeaseOption;
       now?: () => Date;
       maxBatch?: number;
-      maxInFlight?: number;
       maxWaiting?: number;
+      /** RECORD_DEADLINE_MS: what would wait longer is refused at once (default 2000). */
+      deadlineMs?: number;
+      /** The admission's clock, in ms (default `performance.now`). */
+      clock?: () => number;
     } = {},
   ) {
+    const maxBatch = options.maxBatch ?? 200;
     this.#lease = options.lease;
     this.#now = options.now ?? (() => new Date());
     this.#maxWaiting = options.maxWaiting ?? MAX_WAITING_RECORDS;
-    this.#queue = new BatchQueue((batch) => this.#recordBatch(batch), {
-      maxBatch: options.maxBatch ?? 200,
-      maxInFlight: options.maxInFlight,
+    this.#admission = new RecordAdmission({
+      deadlineMs: options.deadlineMs ?? DEFAULT_RECORD_DEADLINE_MS,
+      maxBatch,
+      clock: options.clock,
     });
+    this.#queue = new BatchQueue((batch) => this.#recordBatch(batch), { maxBatch });
   }
 
   /** Records `event` with its effects, together with whatever else is being recorded now. */
   record(event: NormalizedEvent, effects: E[], handler: string | null = null): Promise<RecordResult<E>> {
-    if (this.#waiting >= this.#maxWaiting) {
+    const queued = this.#waiting - this.#admission.running;
+    if (this.#waiting >= this.#maxWaiting || !this.#admission.admits(queued)) {
+      const ms = Math.round(this.#admission.expectedWaitMs(queued));
       return Promise.reject(
-        new RecorderBusyError(`${this.#waiting} deliveries are already waiting for the store`),
+        new RecorderBusyError(
+          `${this.#waiting} deliveries are already waiting for the store (this one would wait about ${ms} ms)`,
+        ),
       );
     }
     this.#waiting++;
@@ -195,10 +214,13 @@ export class DeliveryRecorder<E> {
     const items = batch.map((waiting) => waiting.item);
     let now = new Date();
     let results: (RecordResult<E> | { status: 'failed'; error: unknown })[];
+    this.#admission.started(batch.length);
     try {
       now = this.#now();
       results = await recordDeliveries(this.raw, items, now, { lease: this.#lease });
+      this.#admission.ended(true);
     } catch (error) {
+      this.#admission.ended(false);
       if (items.length < 2 || classifyDatabaseError(error) !== 'data') {
         this.#waiting -= batch.length;
         for (const waiting of batch) waiting.reject(error);

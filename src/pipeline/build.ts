@@ -104,7 +104,10 @@ export function createPipeline<T extends AppTypes>(options: PipelineOptions<T>):
   const parts = {
     router: app.router,
     ctx,
-    recorder: new DeliveryRecorder<Effect<T['write']>>(database.raw, { lease }),
+    recorder: new DeliveryRecorder<Effect<T['write']>>(database.raw, {
+      lease,
+      deadlineMs: config.RECORD_DEADLINE_MS,
+    }),
     executor,
     logger,
     outage: { refused: 0 },

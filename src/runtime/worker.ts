@@ -43,7 +43,19 @@ function postgresTarget(env: WorkerEnv, databaseUrl: string | undefined) {
   return target.driver === 'postgres' ? target : null;
 }
 
-function scope(env: WorkerEnv) {
+/** What one request opens: its database connection and pipeline (on first use), and what runs after the response. */
+interface RequestScope {
+  pipeline(): Promise<Pipeline>;
+  close(): Promise<void>;
+  pending: Promise<unknown>[];
+}
+
+/**
+ * What an isolate builds once from its bindings and reuses for every request: the parsed
+ * configuration, the app and its router, and the Hono app (its routes are compiled on first
+ * match). Only the connection is per request: workerd ties a socket to the request that opened it.
+ */
+function isolateFor(env: WorkerEnv) {
   const config = requireKeys(loadConfig(env), ['SLACK_SIGNING_SECRET']);
   const logger = createLogger({ level: config.LOG_LEVEL, format: config.LOG_FORMAT });
   const app = linkApp(logger);
@@ -53,58 +65,107 @@ function scope(env: WorkerEnv) {
     toldNoDatabase = true;
     logger.error(NO_DATABASE);
   }
-  // Opened on first use (url_verification and refused requests need no database), once per request.
-  // postgres.js connections belong to one request on workerd: one per request, closed after it.
-  let database: Promise<DatabaseHandle> | null = null;
-  let pipeline: Promise<Pipeline> | null = null;
-  const open = () => {
-    if (!target) {
-      const body = { error: 'database_not_configured', message: NO_DATABASE };
-      throw new HTTPException(503, { res: Response.json(body, { status: 503 }) });
-    }
-    database ??= openPostgres(target.url, target, { max: 1, probe: false });
-    pipeline ??= database.then((db) =>
-      createPipeline({ app, settings, config, database: db, logger, slackFetch: workerdFetch }),
-    );
-    return pipeline;
+  const oauth = oauthSettings(config, workerdFetch);
+  // Hyperdrive pools server connections per transaction: a start-up `statement_timeout` would not
+  // reach them (set it on the role). postgres.js's array-type query is skipped: no raw statement
+  // uses arrays, and drizzle parses its own array columns.
+  const connection = {
+    max: 1,
+    probe: false,
+    fetchTypes: false,
+    connectTimeoutMs: config.DATABASE_CONNECT_TIMEOUT_MS,
+    statementTimeoutMs: env.HYPERDRIVE ? null : config.DATABASE_STATEMENT_TIMEOUT_MS,
   };
-  const close = async () => {
-    if (database) await (await database).close();
+
+  /** The request's scope: url_verification and refused requests never open the database. */
+  function scope(): RequestScope {
+    let database: Promise<DatabaseHandle> | null = null;
+    let pipeline: Promise<Pipeline> | null = null;
+    return {
+      pipeline() {
+        if (!target) {
+          const body = { error: 'database_not_configured', message: NO_DATABASE };
+          throw new HTTPException(503, { res: Response.json(body, { status: 503 }) });
+        }
+        database ??= openPostgres(target.url, target, connection);
+        pipeline ??= database.then((db) =>
+          createPipeline({ app, settings, config, database: db, logger, slackFetch: workerdFetch }),
+        );
+        return pipeline;
+      },
+      async close() {
+        if (database) await (await database).close();
+      },
+      pending: [],
+    };
+  }
+
+  const scopes = new WeakMap<Request, RequestScope>();
+  const scopeOf = (request: Request) => {
+    const found = scopes.get(request);
+    if (!found) throw new Error('a request without its scope: it did not come through the Worker fetch');
+    return found;
   };
-  return { config, logger, pipeline: open, close, hasDatabase: target !== null };
+  const http = createApp({
+    services: async (c) => {
+      const s = scopeOf(c.req.raw);
+      return {
+        pipeline: s.pipeline,
+        signingSecret: config.SLACK_SIGNING_SECRET,
+        oauth,
+        inspector: remoteInspector(s.pipeline, config.INSPECTOR_TOKEN, VERSION),
+      };
+    },
+    defer: (c, work) => {
+      scopeOf(c.req.raw).pending.push(work());
+    },
+    logger,
+    version: VERSION,
+  });
+
+  return {
+    config,
+    logger,
+    hasDatabase: target !== null,
+    scope,
+    async fetch(request: Request, env: WorkerEnv, ctx: ExecutionContext): Promise<Response> {
+      const s = scope();
+      scopes.set(request, s);
+      const response = await http.fetch(request, env, ctx);
+      ctx.waitUntil(Promise.allSettled(s.pending).then(s.close));
+      return response;
+    },
+  };
+}
+
+type Isolate = ReturnType<typeof isolateFor>;
+// Keyed by the bindings object: the same for every request of an isolate; other bindings (tests) get their own.
+const isolates = new WeakMap<WorkerEnv, Isolate>();
+
+function isolate(env: WorkerEnv): Isolate {
+  let found = isolates.get(env);
+  if (!found) {
+    found = isolateFor(env); // a configuration error throws here, for this request and the next
+    isolates.set(env, found);
+  }
+  return found;
 }
 
 export default {
   async fetch(request, env, ctx) {
-    const s = scope(env);
-    const pending: Promise<unknown>[] = [];
-    const app = createApp({
-      services: async () => ({
-        pipeline: s.pipeline,
-        signingSecret: s.config.SLACK_SIGNING_SECRET,
-        oauth: oauthSettings(s.config, workerdFetch),
-        inspector: remoteInspector(s.pipeline, s.config.INSPECTOR_TOKEN, VERSION),
-      }),
-      defer: (_c, work) => {
-        pending.push(work());
-      },
-      logger: s.logger,
-      version: VERSION,
-    });
-    const response = await app.fetch(request, env, ctx);
-    ctx.waitUntil(Promise.allSettled(pending).then(s.close));
-    return response;
+    return isolate(env).fetch(request, env, ctx);
   },
 
   async scheduled(_controller, env, ctx) {
-    const s = scope(env);
-    if (!s.hasDatabase) return; // said once by scope()
+    const i = isolate(env);
+    if (!i.hasDatabase) return; // said once when the isolate started
+    const s = i.scope();
     ctx.waitUntil(
       (async () => {
         try {
           const report = await (await s.pipeline()).drain();
-          logDrain(s.logger, report);
-          await refreshDueTokens((await s.pipeline()).database.db, s.config, workerdFetch); // idle workspaces too
+          logDrain(i.logger, report);
+          await refreshDueTokens((await s.pipeline()).database.db, i.config, workerdFetch); // idle workspaces too
         } finally {
           await s.close();
         }

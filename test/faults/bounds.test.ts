@@ -5,6 +5,7 @@ import type { LinkApp } from '../../src/app/types.js';
 import { WriteSchema } from '../../src/app/writes.js';
 import type { Effect } from '../../src/core/action.js';
 import { storedEffectSchema } from '../../src/core/stored-effect.js';
+import { RecordAdmission, RecordTimes } from '../../src/db/admission.js';
 import { migrate, openDatabase } from '../../src/db/open.js';
 import { countEffects } from '../../src/db/outbox.js';
 import { DeliveryRecorder, RecorderBusyError } from '../../src/db/record.js';
@@ -57,6 +58,81 @@ describe('a store that hangs', () => {
     const c = await takeDelivery(parts, event(3));
     expect(c).toEqual({ status: 'unavailable', error: '2 deliveries are already waiting for the store' });
     expect(performance.now() - quick).toBeLessThan(50);
+  });
+});
+
+describe('admission to the recorder', () => {
+  /** Costs of exactly 1 ms a statement and 0.1 ms a delivery, learned from two batches. */
+  function trained(clock: () => number = () => 0) {
+    const admission = new RecordAdmission({ deadlineMs: 2_000, maxBatch: 200, clock });
+    admission.times.observe(1, 1.1);
+    admission.times.observe(200, 21);
+    return admission;
+  }
+
+  it('learns a cost per statement and per delivery from batches of different sizes', () => {
+    const times = new RecordTimes();
+    expect(times.costs).toEqual({ statementMs: 0, deliveryMs: 0 });
+    times.observe(1, 1.1);
+    expect(times.costs).toEqual({ statementMs: 1.1, deliveryMs: 0 }); // one size: all of it is the statement's
+    times.observe(200, 21);
+    expect(times.costs.statementMs).toBeCloseTo(1, 6);
+    expect(times.costs.deliveryMs).toBeCloseTo(0.1, 6);
+  });
+
+  it('takes a queue the store records within the deadline, however long, and refuses the one past it', () => {
+    const admission = trained();
+    // 50 statements + 10,000 deliveries: 1,050 ms.
+    expect(admission.expectedWaitMs(9_999)).toBeCloseTo(1_050, 6);
+    expect(admission.admits(9_999)).toBe(true);
+    // 98 statements + 19,501 deliveries: 2,048 ms.
+    expect(admission.admits(19_500)).toBe(false);
+  });
+
+  it('counts a batch running past its expected time as needing as long again, and refuses once that passes the deadline', () => {
+    let now = 0;
+    const admission = trained(() => now);
+    admission.started(10); // expected: 1 + 10 × 0.1 = 2 ms
+    now = 1;
+    expect(admission.expectedWaitMs(0)).toBeCloseTo(1 + 1.1, 6);
+    now = 1_500; // the store hangs
+    expect(admission.expectedWaitMs(0)).toBeCloseTo(1_500 + 1.1, 6);
+    expect(admission.admits(0)).toBe(true);
+    now = 2_000;
+    expect(admission.admits(0)).toBe(false);
+  });
+
+  it('refuses at once what a hanging store would not record in time, and takes deliveries again once it answers', async () => {
+    let now = 0;
+    const answers: ((rows: unknown[]) => void)[] = [];
+    const raw = () => new Promise<unknown[]>((resolve) => answers.push(resolve));
+    /** The statement the recorder sent next, once it has. */
+    const statement = async () => {
+      while (answers.length === 0) await new Promise((resolve) => setImmediate(resolve));
+      return answers.shift() as (rows: unknown[]) => void;
+    };
+    const recorder = new DeliveryRecorder<AppEffect>(raw, { lease: true, clock: () => now });
+    const first = recorder.record(event(1), []);
+    const answerFirst = await statement(); // its batch has started
+    const second = recorder.record(event(2), []); // queued behind it: the store is not known to be slow
+    now = 2_500; // the first batch has run for 2.5 s
+    const started = performance.now();
+    await expect(recorder.record(event(3), [])).rejects.toThrow(
+      new RecorderBusyError(
+        '2 deliveries are already waiting for the store (this one would wait about 2500 ms)',
+      ),
+    );
+    expect(performance.now() - started).toBeLessThan(50);
+    answerFirst([]); // the store answers
+    expect(await first).toEqual({ status: 'duplicate' });
+    (await statement())([]);
+    expect(await second).toEqual({ status: 'duplicate' });
+    // Idle again: the next one is taken, and its quick batch shows the store is back.
+    const third = recorder.record(event(4), []);
+    const answerThird = await statement();
+    now += 1;
+    answerThird([]);
+    expect(await third).toEqual({ status: 'duplicate' });
   });
 });
 

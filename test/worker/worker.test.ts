@@ -19,7 +19,7 @@ import reaction from '../fixtures/slack/event_reaction_added.json';
 const bindings = env as unknown as WorkerEnv;
 const SECRET = 'test-signing-secret-not-real';
 
-async function deliver(body: string, secret = SECRET): Promise<Response> {
+async function deliver(body: string, secret = SECRET, on: WorkerEnv = bindings): Promise<Response> {
   const timestamp = Math.floor(Date.now() / 1000);
   const request = new Request('https://router.example/slack/events', {
     method: 'POST',
@@ -31,9 +31,25 @@ async function deliver(body: string, secret = SECRET): Promise<Response> {
     },
   });
   const ctx = createExecutionContext();
-  const response = await worker.fetch(request, bindings, ctx);
+  const response = await worker.fetch(request, on, ctx);
   await waitOnExecutionContext(ctx);
   return response;
+}
+
+/** Mention `i`: its own event id and ts (the ts is the reply's thread). */
+function mentionBody(i: number): { body: string; ts: string } {
+  const ts = `1764500000.${String(i).padStart(6, '0')}`;
+  const payload = { ...mention.payload, event_id: `EvWORKERD${i}`, event: { ...mention.payload.event, ts } };
+  return { body: JSON.stringify(payload), ts };
+}
+
+/** The threads the fake Slack has posted replies in. */
+async function repliedThreads(): Promise<unknown[]> {
+  const calls = (await (await fetch(`${bindings.FAKE_SLACK_URL}/_calls`)).json()) as {
+    method: string;
+    args: Record<string, unknown>;
+  }[];
+  return calls.filter((c) => c.method === 'chat.postMessage').map((c) => c.args.thread_ts);
 }
 
 describe('the Worker, in workerd', () => {
@@ -68,6 +84,36 @@ describe('the Worker, in workerd', () => {
     expect(calls.map((c) => [c.method, c.token, c.args.channel, c.args.thread_ts])).toEqual([
       ['chat.postMessage', 'xoxb-test-bot-token', 'C0CHAN001', '1764100000.000100'],
     ]);
+  });
+
+  it.skipIf(!database)(
+    'acks concurrent mentions, each on its own connection, and posts each reply',
+    async () => {
+      const mentions = [1, 2, 3, 4, 5].map(mentionBody);
+      const answers = await Promise.all(mentions.map(({ body }) => deliver(body)));
+      expect(answers.map((res) => res.status)).toEqual([200, 200, 200, 200, 200]);
+      expect(await repliedThreads()).toEqual(expect.arrayContaining(mentions.map((m) => m.ts)));
+    },
+  );
+
+  it.skipIf(!database)('acks a mention through a Hyperdrive binding', async () => {
+    const { DATABASE_URL: _direct, ...rest } = bindings;
+    const { body, ts } = mentionBody(6);
+    const res = await deliver(body, SECRET, { ...rest, HYPERDRIVE: { connectionString: database } });
+    expect([res.status, await res.text()]).toEqual([200, '']);
+    expect(await repliedThreads()).toContain(ts);
+  });
+
+  it.skipIf(!database)('sends statement_timeout at start-up unless told not to (a pooler)', async () => {
+    const target = parseDatabaseUrl(database);
+    if (target.driver !== 'postgres') throw new Error('expected PostgreSQL');
+    const timeoutOf = async (statementTimeoutMs?: number | null) => {
+      const handle = await openPostgres(target.url, target, { max: 1, probe: false, statementTimeoutMs });
+      const [row] = (await handle.raw('show statement_timeout', [])) as { statement_timeout: string }[];
+      await handle.close();
+      return row?.statement_timeout;
+    };
+    expect([await timeoutOf(), await timeoutOf(1_500), await timeoutOf(null)]).toEqual(['5s', '1500ms', '0']);
   });
 
   it.skipIf(!database)('runs what was left pending on its Cron Trigger', async () => {
