@@ -6,6 +6,7 @@ import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { linkApp } from '../src/app/index.js';
 import { requireKeys } from '../src/config/settings.js';
+import { chainLines, deliveryChain, stepOrigin } from '../src/db/chain.js';
 import {
   type DeliveryRow,
   effectsChangedSince,
@@ -106,9 +107,19 @@ runMain(async () => {
         const row = await find(first);
         console.log(deliveryLine(row));
         console.log(`key: ${row.dedup_key}  source: ${row.source ?? '?'}  user: ${row.user_id ?? '-'}`);
+        const origin = await stepOrigin(db, row.dedup_key);
+        if (origin)
+          console.log(
+            `step of delivery ${origin.id} (${origin.kind} ${origin.name ?? ''}), effect #${origin.position}`,
+          );
         for (const effect of row.effects) {
           console.log(effectLine({ ...effect, dedup_key: row.dedup_key }));
           console.log(`    ${JSON.stringify(redactValue(effect.action))}`);
+        }
+        const chain = await deliveryChain(db, row.id);
+        if (chain?.effects.some((effect) => effect.step)) {
+          console.log('conversation:');
+          for (const line of chainLines(chain, '  ')) console.log(line);
         }
         console.log(
           row.event ? JSON.stringify(row.event, null, 2) : '(event not stored: DELIVERY_PAYLOADS is off)',

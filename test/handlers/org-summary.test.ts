@@ -8,6 +8,7 @@ import { FakeProduct } from '../../src/app/fake-product.js';
 import { linkApp } from '../../src/app/index.js';
 import { channelLinks, organizations } from '../../src/app/store/schema.js';
 import { loadConfig } from '../../src/config/settings.js';
+import { chainLines, deliveryChain, stepOrigin } from '../../src/db/chain.js';
 import { createPipeline, type Pipeline } from '../../src/pipeline/build.js';
 import { FakeSlack } from '../../src/testing/fake-slack.js';
 import { type TestDatabase, testDatabases } from '../helpers/databases.js';
@@ -99,6 +100,32 @@ describe.each(testDatabases())('a mention with the product API on %s', (_name, o
       ...z.object({ ts: z.string() }).parse(posted),
     });
     expect(product.requests).toEqual([{ slug: 'acme', idempotencyKey: expect.stringMatching(/^task:\d+$/) }]);
+  });
+
+  it('is one conversation in the store: the chain from the mention to the update, each step linked back', async () => {
+    product.answer('acme', { summary: 'ok' });
+    await mention();
+    await eventually(pipeline, () => updates().length === 1);
+    const [root] = z
+      .array(z.object({ id: z.coerce.number() }))
+      .parse(await database.raw("select id from deliveries where kind = 'event'", []));
+    const chain = await deliveryChain(database.db, root?.id ?? 0);
+    expect(chain ? chainLines(chain) : []).toEqual([
+      expect.stringMatching(
+        /^chat\.postMessage done → step org-reply-posted \(delivery \d+, step:org-reply-posted\)$/,
+      ),
+      expect.stringMatching(
+        /^ {2}task orgSummary done → step org-summary-ready \(delivery \d+, step:org-summary-ready\)$/,
+      ),
+      '    chat.update done',
+    ]);
+    const ready = chain?.effects[0]?.step?.effects[0]?.step;
+    expect(await stepOrigin(database.db, ready?.dedup_key ?? '')).toMatchObject({
+      kind: 'step',
+      name: 'org-reply-posted',
+      position: 0,
+    });
+    expect(await stepOrigin(database.db, 'app_mention:T0001ACME:C0CHAN001:1.2')).toBeNull();
   });
 
   it('tries the product API again after a 503, with the same idempotency key', async () => {
