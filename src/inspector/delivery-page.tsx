@@ -1,4 +1,5 @@
 /** @jsxImportSource hono/jsx */
+import type { ChainNode } from '../db/chain.js';
 import type { DeliveryRow } from '../db/inspect.js';
 import { redactValue } from '../log/redact.js';
 import { AckMs, EffectTail, type HeaderFacts, Json, Layout, Status, Time } from './layout.js';
@@ -18,6 +19,10 @@ export function DeliveryPage(props: {
   ref: string;
   entry: RingEntry | null;
   row: DeliveryRow | null;
+  /** The conversation from this delivery on: its effects, the steps they fed, theirs, … */
+  chain?: ChainNode | null;
+  /** Where this delivery came from, when it is a step. */
+  origin?: { id: number; kind: string; name: string | null; position: number } | null;
   notice?: string;
 }) {
   const { entry, row, base, ref } = props;
@@ -60,6 +65,15 @@ export function DeliveryPage(props: {
         </tbody>
       </table>
       {entry?.error ? <p class="err">{entry.error}</p> : null}
+      {props.origin ? (
+        <p data-testid="step-origin">
+          A step of{' '}
+          <a href={`${base}/deliveries/d${props.origin.id}`}>
+            {props.origin.kind} {props.origin.name ?? ''}
+          </a>
+          : the result of its effect #{props.origin.position}.
+        </p>
+      ) : null}
       <h3>Effects</h3>
       <table data-testid="effects">
         <thead>
@@ -104,6 +118,12 @@ export function DeliveryPage(props: {
               ))}
         </tbody>
       </table>
+      {props.chain?.effects.some((e) => e.step) ? (
+        <>
+          <h3>Conversation</h3>
+          <Chain base={base} node={props.chain} />
+        </>
+      ) : null}
       <h3>Replay</h3>
       {event ? (
         <form method="post" action={`${base}/deliveries/${ref}/replay`}>
@@ -152,6 +172,27 @@ export function DeliveryPage(props: {
         </div>
       ) : null}
     </Layout>
+  );
+}
+
+/** Each effect, and the step its result fed (with that step's own effects), as nested lists. */
+function Chain(props: { base: string; node: ChainNode }) {
+  return (
+    <ul class="chain" data-testid="chain">
+      {props.node.effects.map((effect) => (
+        <li>
+          {effect.name} <Status status={effect.status} />
+          {effect.step ? (
+            <>
+              {' → step '}
+              <a href={`${props.base}/deliveries/d${effect.step.id}`}>{effect.step.name ?? '?'}</a>
+              {` (${effect.step.handler ?? 'no handler'})`}
+              <Chain base={props.base} node={effect.step} />
+            </>
+          ) : null}
+        </li>
+      ))}
+    </ul>
   );
 }
 

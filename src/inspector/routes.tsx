@@ -1,6 +1,7 @@
 /** @jsxImportSource hono/jsx */
 import { type Context, type Env, Hono } from 'hono';
 import { streamSSE } from 'hono/streaming';
+import { deliveryChain, stepOrigin } from '../db/chain.js';
 import { listOutbox, retryEffect, retryFailedSince } from '../db/inspect.js';
 import { redactValue } from '../log/redact.js';
 import { DeliveryPage } from './delivery-page.js';
@@ -72,12 +73,17 @@ export function inspectorRoutes<E extends Env>(
     const inspector = the(c);
     const found = await findDelivery(inspector, c.req.param('ref'));
     if (!found) return c.html(<p>No such delivery.</p>, 404);
+    const { db } = (await inspector.pipeline()).database;
+    const chain = found.row ? await deliveryChain(db, found.row.id) : null;
+    const origin = found.row ? await stepOrigin(db, found.row.dedup_key) : null;
     return c.html(
       <DeliveryPage
         base={base}
         facts={await facts(inspector)}
         ref={c.req.param('ref')}
         {...found}
+        chain={chain}
+        origin={origin}
         notice={c.req.query('notice')}
       />,
     );

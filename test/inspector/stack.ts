@@ -16,7 +16,7 @@ import { BOT_TOKEN, quiet } from '../helpers/http-stack.js';
 /** The HTTP app with the inspector over in-memory PGlite, talking to `fake`, listening on a loopback port. */
 export async function inspectorStack(
   fake: FakeSlack,
-  options: { access?: InspectorAccess; env?: Record<string, string> } = {},
+  options: { access?: InspectorAccess; env?: Record<string, string>; appEnv?: Record<string, string> } = {},
 ) {
   const database = await openDatabase('memory://');
   await migrate(database);
@@ -28,7 +28,7 @@ export async function inspectorStack(
     ...options.env,
   });
   const slackApp = linkApp(quiet);
-  const settings = slackApp.settings({ APP_URL: 'https://app.example.com' });
+  const settings = slackApp.settings({ APP_URL: 'https://app.example.com', ...options.appEnv });
   const { pipeline, inspector } = withInspector(
     createPipeline({
       app: slackApp,
