@@ -13,6 +13,7 @@ export default defineConfig({
           SLACK_SIGNING_SECRET: 'test-signing-secret-not-real',
           SLACK_BOT_TOKEN: 'xoxb-test-bot-token',
           FAKE_SLACK_URL: inject('fakeSlackUrl'),
+          PRODUCT_API_URL_FOR_TESTS: inject('productApiUrl'),
         },
       },
     })),

@@ -94,6 +94,8 @@ function isolateFor(env: WorkerEnv) {
         return pipeline;
       },
       async close() {
+        // Steps an effect's result started run after it: the connection stays open until they are done.
+        if (pipeline) await (await pipeline).idle().catch(() => {});
         if (database) await (await database).close();
       },
       pending: [],

@@ -1,5 +1,6 @@
 import postgres from 'postgres';
 import type { TestProject } from 'vitest/node';
+import { FakeProduct } from '../../src/app/fake-product.js';
 import { organizations } from '../../src/app/store/schema.js';
 import { openDatabase } from '../../src/db/open.js';
 import { FakeSlack } from '../../src/testing/fake-slack.js';
@@ -9,6 +10,7 @@ declare module 'vitest' {
     fakeSlackUrl: string;
     databaseUrl: string;
     oauthSlackUrl: string;
+    productApiUrl: string;
   }
 }
 
@@ -35,6 +37,9 @@ export default async function setup(project: TestProject) {
     body: call.args.code === 'code-workerd' ? WORKERD_INSTALL : { ok: false, error: 'invalid_code' },
   }));
   project.provide('fakeSlackUrl', `http://127.0.0.1:${fake.port}`);
+  // The reference app's product API, for the conversation test (a mention's summary).
+  const product = new FakeProduct([{ slug: 'acme', name: 'Acme Corp', summary: 'answered in workerd' }]);
+  project.provide('productApiUrl', await product.start());
 
   const adminUrl = process.env.TEST_DATABASE_URL;
   let drop = async () => {};
@@ -59,6 +64,7 @@ export default async function setup(project: TestProject) {
   return async () => {
     await fake.stop();
     await oauthFake.stop();
+    await product.stop();
     await drop();
   };
 }

@@ -141,4 +141,34 @@ describe('the Worker, in workerd', () => {
     }[];
     expect(calls.map((c) => c.args.channel)).toContain('C0CRON');
   });
+
+  it.skipIf(!database)(
+    'runs a whole conversation within the request: post, task, and the update of that post',
+    async () => {
+      const target = parseDatabaseUrl(database);
+      if (target.driver !== 'postgres') throw new Error('expected PostgreSQL');
+      const handle = await openPostgres(target.url, target, { max: 1, probe: false });
+      await handle.raw(
+        "insert into channel_links (team_id, channel_id, organization_id, linked_by) select 'T0001ACME', 'C0WRKFLOW', id, 'U0USER001' from organizations where slug = 'acme' on conflict do nothing",
+        [],
+      );
+      await handle.close();
+      const ts = '1764600000.000001';
+      const payload = {
+        ...mention.payload,
+        event_id: 'EvWORKFLOW1',
+        event: { ...mention.payload.event, channel: 'C0WRKFLOW', ts },
+      };
+      const withProduct = { ...bindings, PRODUCT_API_URL: bindings.PRODUCT_API_URL_FOR_TESTS };
+      const res = await deliver(JSON.stringify(payload), SECRET, withProduct);
+      expect(res.status).toBe(200);
+      const calls = (await (await fetch(`${bindings.FAKE_SLACK_URL}/_calls`)).json()) as {
+        method: string;
+        args: Record<string, unknown>;
+      }[];
+      const flow = calls.filter((c) => c.args.channel === 'C0WRKFLOW');
+      expect(flow.map((c) => c.method)).toEqual(['chat.postMessage', 'chat.update']);
+      expect(String(flow[1]?.args.text)).toMatch(/: answered in workerd$/);
+    },
+  );
 });
