@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import postgres from 'postgres';
 import { openDatabase } from '../src/db/open.js';
 import type { FakeApi } from './fake-api.js';
-import { cpuSecondsOf, postgresCpuSeconds } from './stats.js';
+import { cpuSecondsOf } from './stats.js';
 import { type Start, startTarget } from './targets.js';
 import { runWrk, type WrkResult, writePool } from './wrk.js';
 
@@ -77,6 +77,20 @@ export async function freshDatabase(
   return url.toString();
 }
 
+/**
+ * The PostgreSQL processes that serve database `name`: its backends (the server's connections,
+ * autovacuum on it) and those of no database (WAL writer, checkpointer…), not other databases'
+ * backends: other work on the machine (tests) comes and goes with its own.
+ */
+async function servingPids(admin: postgres.Sql, name: string): Promise<number[]> {
+  const rows = await admin<{ pid: number }[]>`
+    select pid from pg_stat_activity where (datname = ${name} or datname is null) and pid <> pg_backend_pid()`;
+  return rows.map((row) => row.pid);
+}
+
+/** CPU seconds of each process in `pids` (0 for one gone: its counter never goes down otherwise). */
+const cpuSecondsOfEach = (pids: number[]) => new Map(pids.map((pid) => [pid, cpuSecondsOf(pid)]));
+
 async function unfinished(sql: postgres.Sql): Promise<number> {
   const [row] = await sql<
     { n: number }[]
@@ -127,17 +141,29 @@ export async function measureTarget(options: TargetOptions): Promise<Measured> {
     const warm = await runWrk(url, warmPool, { ...load, seconds: WARMUP_SECONDS });
     await drained(fake, sql, warm.acked);
     fake.reset();
-    const before = { server: cpuSecondsOf(server.pid), postgres: postgresCpuSeconds() };
+    const serving = await servingPids(options.admin, name);
+    const before = { server: cpuSecondsOf(server.pid), postgres: cpuSecondsOfEach(serving) };
     const started = performance.now();
     const startedUs = monotonicUs();
     const result = await runWrk(url, pool, load);
     await fake.waitFor(result.acked, 120_000);
-    const after = { server: cpuSecondsOf(server.pid), postgres: postgresCpuSeconds() };
+    const after = {
+      server: cpuSecondsOf(server.pid),
+      postgres: cpuSecondsOfEach([...serving, ...(await servingPids(options.admin, name))]),
+    };
     await drained(fake, sql, result.acked);
     const handled = fake.posted;
     const handledSeconds = (fake.lastAt - started) / 1000;
     const window: [number, number] = [startedUs, startedUs + handledSeconds * 1e6];
-    const per = (k: keyof typeof before) => ((after[k] - before[k]) / Math.max(1, handled)) * 1e6;
+    const used = {
+      server: after.server - before.server,
+      // Per process: one that started during the run counts whole, one that ended is lost (not negative).
+      postgres: [...after.postgres].reduce(
+        (n, [pid, s]) => n + Math.max(0, s - (before.postgres.get(pid) ?? 0)),
+        0,
+      ),
+    };
+    const per = (k: keyof typeof used) => (used[k] / Math.max(1, handled)) * 1e6;
     if (options.memory) memory.loaded = await memoryReport(server.pid, memoryFile);
     return {
       label: options.label,
@@ -148,7 +174,7 @@ export async function measureTarget(options: TargetOptions): Promise<Measured> {
       handledPerSecond: handled / handledSeconds,
       serverUs: per('server'),
       postgresUs: per('postgres'),
-      serverCores: (after.server - before.server) / handledSeconds,
+      serverCores: used.server / handledSeconds,
       idleRssMiB,
       peakRssMiB: status(server.pid, 'VmHWM'),
       ...(options.memory ? { memory } : {}),

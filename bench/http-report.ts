@@ -22,7 +22,7 @@ const HEAD = [
   'idle RSS',
   'peak RSS',
 ];
-const WIDTHS = [22, 8, 10, 9, 9, 10, 8, 6, 9, 9];
+const WIDTHS = [32, 8, 10, 9, 9, 10, 8, 6, 9, 9];
 const line = (cells: string[]) =>
   `  ${cells.map((cell, i) => (i === 0 ? cell.padEnd(WIDTHS[i] ?? 0) : cell.padStart(WIDTHS[i] ?? 0))).join(' ')}`;
 
@@ -70,7 +70,7 @@ export function printRows(rows: Measured[], title: string): void {
   }
   console.log(
     '  handled: chat.postMessage received by the fake until the outbox is empty; µs: CPU per handled delivery' +
-      ' of the server process alone / of every postgres process; cores: the server process’s CPU share under load',
+      ' of the server process alone / of the PostgreSQL processes serving its database; cores: the server process’s CPU share under load',
   );
 }
 

@@ -2,11 +2,15 @@
  * The HTTP mount under load, beside the durable minimum (bench/minimum.ts) in the same run: wrk,
  * 50 connections, signed app_mention deliveries (distinct event id and ts), the same PostgreSQL
  * (a fresh database per target) and the same fake Web API. The project runs as production does:
- * `npm run build`, then plain node on dist/node.js. Then the Lambda bundle's size and cold start
- * (bench/lambda.ts) and the Worker bundle's size. `-- http --tsx` adds the project from source under
- * tsx as another target; `--bundled` bench/server.ts bundled and run by plain node; `--profile` a CPU
- * profile of the project (from source) under that load; `--memory` a breakdown of its memory at idle
- * and after the load (from source, and bundled with `--bundled`).
+ * `npm run build`, then plain node on dist/node.js, once with NODE_ENV=production (`project`: the
+ * inspector not fed) and once with the inspector fed (`project, inspector on`: `npm start` in
+ * development). Then the Lambda bundle's size and cold start (bench/lambda.ts) and the Worker
+ * bundle's size. Options after `-- http`: `--tsx` adds the project from source under tsx;
+ * `--bundled` bench/server.ts bundled and run by plain node; `--payloads` the project with the
+ * inspector fed and DELIVERY_PAYLOADS=true; `--profile` a CPU profile of the project (from source,
+ * inspector fed) and of the minimum under that load; `--memory` a breakdown of the project's memory
+ * at idle and after the load (from source, and bundled with `--bundled`). BENCH_COMPARE=<folder>
+ * also measures <folder>/dist/node.js (another commit, built there) in each round, inspector off and on.
  */
 import { readFileSync, statSync } from 'node:fs';
 import { copyFile, mkdtemp, readdir, rm } from 'node:fs/promises';
@@ -20,6 +24,7 @@ import { benchLambda } from './lambda.js';
 import { summarizeProfile } from './profile.js';
 import {
   buildProduction,
+  INSPECTOR_ON,
   minimumStart,
   projectBundledStart,
   projectStart,
@@ -31,6 +36,10 @@ import { findWrk } from './wrk.js';
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 10);
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 1);
 const CONNECTIONS = 50;
+/** Another build of the project (a folder holding its dist/, built with `npm run build`) to measure beside this one. */
+const COMPARE = process.env.BENCH_COMPARE;
+/** The inspector fed, and each recorded delivery's redacted event stored in its row. */
+const PAYLOADS = { ...INSPECTOR_ON, DELIVERY_PAYLOADS: 'true' };
 
 /** Runs the HTTP case; exit code 2 when wrk is missing. */
 export async function benchHttp(): Promise<void> {
@@ -63,7 +72,22 @@ export async function benchHttp(): Promise<void> {
       const targets: TargetOptions[] = [
         { ...base, label: 'durable minimum', start: await minimumStart() },
         { ...base, label: 'project', start: projectStart() },
+        { ...base, label: 'project, inspector on', start: projectStart([], INSPECTOR_ON) },
       ];
+      if (COMPARE) {
+        targets.push({ ...base, label: 'compared', start: projectStart([], undefined, COMPARE) });
+        targets.push({
+          ...base,
+          label: 'compared, inspector on',
+          start: projectStart([], INSPECTOR_ON, COMPARE),
+        });
+      }
+      if (argv.includes('--payloads'))
+        targets.push({
+          ...base,
+          label: 'project, inspector on, payloads',
+          start: projectStart([], PAYLOADS),
+        });
       if (argv.includes('--tsx')) targets.push({ ...base, label: 'project, tsx', start: projectTsxStart() });
       if (argv.includes('--bundled'))
         targets.push({ ...base, label: 'project, bundled', start: await projectBundledStart() });
@@ -85,20 +109,31 @@ export async function benchHttp(): Promise<void> {
 
 type Base = Omit<TargetOptions, 'label' | 'start'>;
 
-/** The project once more under the same load, with `--cpu-prof`: where its CPU goes. */
+/**
+ * The project (inspector fed) and the durable minimum once more under the same load, with
+ * `--cpu-prof`: where each one's CPU goes. The project runs from source: frames keep their src/ files.
+ */
 async function profile(base: Base, work: string): Promise<void> {
-  const dir = join(work, 'profile');
-  // From source: frames keep their src/ files (dist/node.js is one file).
-  const start = projectTsxStart(['--cpu-prof', '--cpu-prof-dir', dir]);
-  const row = await measureTarget({ ...base, label: 'project, profiled', start });
-  printRows([row], 'under --cpu-prof (slower)');
-  const [file] = (await readdir(dir)).filter((f) => f.endsWith('.cpuprofile'));
-  if (!file) return void console.log('  no .cpuprofile written');
-  const kept = join(process.cwd(), 'node_modules/.cache/bench/project.cpuprofile');
-  await rm(kept, { force: true });
-  await copyFile(join(dir, file), kept);
-  console.log(`  profile: ${kept} (${(statSync(kept).size / 2 ** 20).toFixed(1)} MiB)`);
-  summarizeProfile(JSON.parse(readFileSync(kept, 'utf8')), 15, row.window);
+  const profiled = (dir: string) => ['--cpu-prof', '--cpu-prof-dir', dir];
+  const targets: [string, string, (dir: string) => Promise<Start>][] = [
+    ['project, inspector on', 'project', async (dir) => projectTsxStart(profiled(dir), INSPECTOR_ON)],
+    ['durable minimum', 'minimum', (dir) => minimumStart(profiled(dir))],
+  ];
+  for (const [label, name, start] of targets) {
+    const dir = join(work, `profile-${name}`);
+    const row = await measureTarget({ ...base, label: `${label}, profiled`, start: await start(dir) });
+    printRows([row], 'under --cpu-prof (slower)');
+    const [file] = (await readdir(dir)).filter((f) => f.endsWith('.cpuprofile'));
+    if (!file) {
+      console.log('  no .cpuprofile written');
+      continue;
+    }
+    const kept = join(process.cwd(), `node_modules/.cache/bench/${name}.cpuprofile`);
+    await rm(kept, { force: true });
+    await copyFile(join(dir, file), kept);
+    console.log(`  profile: ${kept} (${(statSync(kept).size / 2 ** 20).toFixed(1)} MiB)`);
+    summarizeProfile(JSON.parse(readFileSync(kept, 'utf8')), 15, row.window);
+  }
 }
 
 /** The project once more with module tracing: its memory at idle and after the load, and what is loaded. */

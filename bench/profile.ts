@@ -17,6 +17,9 @@ export interface CpuProfile {
 export function packageOf(url: string, functionName: string): string {
   if (!url) return functionName.startsWith('(') ? functionName : '(native: V8 builtins, node bindings)';
   if (url.startsWith('node:')) return 'node: (internals)';
+  // bench/targets.ts bundles a bench server (the minimum) into node_modules/.cache/bench/.
+  const bundled = /node_modules\/\.cache\/bench\/([^/]+)$/.exec(url)?.[1];
+  if (bundled) return `bench/${bundled} (bundled)`;
   const pkg = /node_modules\/((?:@[^/]+\/)?[^/]+)/.exec(url)?.[1];
   if (pkg) return pkg;
   const own = /\/(src|bench|test|dev)\/([^/]+\/)?/.exec(url);

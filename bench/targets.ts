@@ -11,26 +11,40 @@ import { build } from 'esbuild';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 
-/** How a target starts: the command and its arguments; `env` carries PORT, DATABASE_URL and the Slack keys. */
+/**
+ * How a target starts: the command and its arguments; `startTarget` adds PORT, DATABASE_URL and the
+ * Slack keys. `env` overrides the production settings (NODE_ENV=production, the inspector not fed).
+ */
 export interface Start {
   command: string;
   args: string[];
+  env?: Record<string, string | undefined>;
 }
 
 /**
- * The project as production runs it (`npm start`): dist/node.js, built by `npm run build`
- * (buildProduction() below), run by plain node. `nodeArgs` are extra node flags.
+ * The inspector fed, as `npm start` runs it in development: no NODE_ENV, and a token, so it stays
+ * fed (and closed to others) whether the built server counts as production or not.
  */
-export function projectStart(nodeArgs: string[] = []): Start {
-  return { command: process.execPath, args: [...nodeArgs, join(ROOT, 'dist', 'node.js')] };
+export const INSPECTOR_ON: Start['env'] = {
+  NODE_ENV: undefined,
+  INSPECTOR_TOKEN: 'bench-inspector-token-0123456789',
+};
+
+/**
+ * The project as production runs it (`npm start`): dist/node.js, built by `npm run build`
+ * (buildProduction() below), run by plain node. `nodeArgs` are extra node flags; `root` another
+ * copy of the project, built.
+ */
+export function projectStart(nodeArgs: string[] = [], env?: Start['env'], root = ROOT): Start {
+  return { command: process.execPath, args: [...nodeArgs, join(root, 'dist', 'node.js')], env };
 }
 
 /**
  * The project from source under tsx (bench/server.ts): `npm run dev:http`'s way. The profile uses it
  * (frames keep their src/ files) and `--memory` (the server answers SIGUSR2 with a breakdown).
  */
-export function projectTsxStart(nodeArgs: string[] = []): Start {
-  return { command: process.execPath, args: [...nodeArgs, '--import', 'tsx', 'bench/server.ts'] };
+export function projectTsxStart(nodeArgs: string[] = [], env?: Start['env']): Start {
+  return { command: process.execPath, args: [...nodeArgs, '--import', 'tsx', 'bench/server.ts'], env };
 }
 
 /** Runs `npm run <script>` in the project (the production builds); returns what it printed. */
@@ -88,9 +102,19 @@ function accepts(port: number): Promise<boolean> {
 
 /** Starts `start` on `port`; resolves once the port accepts connections. */
 export async function startTarget(start: Start, port: number, env: Record<string, string>): Promise<Running> {
+  // Production settings unless `start.env` says otherwise: NODE_ENV=production (the inspector is
+  // hidden and not fed), quiet logs.
+  const merged: Record<string, string | undefined> = {
+    ...process.env,
+    ...env,
+    PORT: String(port),
+    LOG_LEVEL: 'error',
+    NODE_ENV: 'production',
+    INSPECTOR_TOKEN: undefined,
+    ...start.env,
+  };
   const child = spawn(start.command, start.args, {
-    // Production settings: NODE_ENV=production (the inspector is hidden and not fed), quiet logs.
-    env: { ...process.env, ...env, PORT: String(port), LOG_LEVEL: 'error', NODE_ENV: 'production' },
+    env: Object.fromEntries(Object.entries(merged).filter(([, v]) => v !== undefined)),
     stdio: ['ignore', 'inherit', 'inherit'],
   });
   let exited: number | null | undefined;

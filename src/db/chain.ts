@@ -93,7 +93,13 @@ export async function deliveryChain(db: Database, id: number, depth = 20): Promi
         from outbox where delivery_id = ${delivery.id} order by position`),
       EffectRow,
     );
-    const steps = level < depth ? await stepsFedBy(db, effects.map((e) => e.id)) : new Map<number, StepRef>();
+    const steps =
+      level < depth
+        ? await stepsFedBy(
+            db,
+            effects.map((e) => e.id),
+          )
+        : new Map<number, StepRef>();
     const children = await Promise.all(
       effects.map(async (e) => {
         const step = steps.get(e.id);

@@ -22,13 +22,26 @@ export function replayedKey(key: string): string | null {
   return match?.[1] ?? null;
 }
 
-/** An event redacted for showing or keeping: tokens, `token` fields and response URLs gone. */
+/**
+ * An event redacted for showing or keeping: tokens, `token` fields and response URLs gone. An Events
+ * API `payload` is its `body` or the body's `event`: redacted once, with the body.
+ */
 export function redactEvent(event: NormalizedEvent): Record<string, unknown> {
-  const redacted = redactValue(event);
-  return typeof redacted === 'object' && redacted !== null && !Array.isArray(redacted)
-    ? Object.fromEntries(Object.entries(redacted))
-    : {};
+  const body = 'body' in event ? event.body : undefined;
+  const redactedBody = body === undefined ? undefined : redactValue(body, 'body', 1);
+  const redacted: Record<string, unknown> = {};
+  for (const [key, value] of Object.entries(event)) {
+    if (key === 'body') redacted[key] = redactedBody;
+    else if (key === 'payload' && value === body) redacted[key] = redactedBody;
+    else if (key === 'payload' && isRecord(body) && isRecord(redactedBody) && value === body.event)
+      redacted[key] = redactedBody.event;
+    else redacted[key] = redactValue(value, key, 1);
+  }
+  return redacted;
 }
+
+const isRecord = (value: unknown): value is Record<string, unknown> =>
+  typeof value === 'object' && value !== null && !Array.isArray(value);
 
 const NO_EFFECTS: readonly Effect[] = [];
 

@@ -72,7 +72,11 @@ describe('the dry-run runner', () => {
 });
 
 it('answers a posted message with its channel and a ts, so a step can update it', () => {
-  const post = { type: 'api' as const, method: 'chat.postMessage' as const, args: { channel: 'C1', text: 'hi' } };
+  const post = {
+    type: 'api' as const,
+    method: 'chat.postMessage' as const,
+    args: { channel: 'C1', text: 'hi' },
+  };
   const result = syntheticResult(post, Date.UTC(2026, 11, 7));
   expect(result).toMatchObject({ ok: true, channel: 'C1', ts: expect.stringMatching(/^1796601600\.\d{6}$/) });
   expect(syntheticResult(post)).not.toEqual(result);
