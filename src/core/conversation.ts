@@ -141,8 +141,17 @@ export function taskBuilder<Table extends TaskTable>() {
 
 const UNITS: Record<string, number> = { ms: 1, s: 1_000, m: 60_000, h: 3_600_000, d: 86_400_000 };
 
-/** `'10m'`, `'30s'`, `'2h'`, `'1d'`, `'500ms'` or a number of ms, as ms. */
+/** The longest a timer may wait: a year. */
+export const MAX_DELAY_MS = 366 * 86_400_000;
+
+/** `'10m'`, `'30s'`, `'2h'`, `'1d'`, `'500ms'` or a number of ms, as ms (at most a year). */
 export function durationMs(delay: string | number): number {
+  const ms = parseDelay(delay);
+  if (ms > MAX_DELAY_MS) throw new TypeError(`a delay of ${String(delay)} is longer than a year`);
+  return ms;
+}
+
+function parseDelay(delay: string | number): number {
   if (typeof delay === 'number' && Number.isFinite(delay) && delay >= 0) return delay;
   const match = typeof delay === 'string' ? /^(\d+(?:\.\d+)?)(ms|s|m|h|d)$/.exec(delay.trim()) : null;
   const unit = match?.[2] ? UNITS[match[2]] : undefined;

@@ -29,14 +29,17 @@ const StepRow = z.object({
   effect_id: z.coerce.number(),
 });
 
-/** The steps fed by these effects (a step's key is `step:<effect id>`), by effect id. */
+/**
+ * The steps fed by these effects, by effect id: a step's key is `step:<effect id>` (`.then`) or
+ * `step:<effect id>:failed` (`.catch`); the later one wins when both were recorded (a retried effect).
+ */
 export async function stepsFedBy(db: Database, effectIds: number[]): Promise<Map<number, StepRef>> {
   const found = new Map<number, StepRef>();
   if (effectIds.length === 0) return found;
-  const keys = JSON.stringify(effectIds.map((id) => `step:${id}`));
+  const keys = JSON.stringify(effectIds.flatMap((id) => [`step:${id}`, `step:${id}:failed`]));
   const result = await db.execute(sql`
-    select id, dedup_key, name, handler, substr(dedup_key, 6)::bigint as effect_id from deliveries
-    where dedup_key in (select jsonb_array_elements_text(${keys}::text::jsonb))`);
+    select id, dedup_key, name, handler, split_part(dedup_key, ':', 2)::bigint as effect_id from deliveries
+    where dedup_key in (select jsonb_array_elements_text(${keys}::text::jsonb)) order by id`);
   for (const { effect_id, ...step } of rows(result, StepRow)) found.set(effect_id, step);
   return found;
 }
@@ -51,7 +54,7 @@ const OriginRow = z.object({
 
 /** Where a step came from: the delivery whose effect fed it, and that effect's position; null for other keys. */
 export async function stepOrigin(db: Database, dedupKey: string) {
-  const match = /^step:(\d+)$/.exec(dedupKey);
+  const match = /^step:(\d+)(?::failed)?$/.exec(dedupKey);
   if (!match) return null;
   const result = await db.execute(sql`
     select d.id, d.dedup_key, d.kind, d.name, o.position from outbox o join deliveries d on d.id = o.delivery_id

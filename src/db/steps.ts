@@ -1,6 +1,7 @@
 import { sql } from 'drizzle-orm';
 import * as z from 'zod';
 import type { EffectEnd } from '../core/step-event.js';
+import { redactValue } from '../log/redact.js';
 import type { Database } from './database.js';
 import { type Claimed, iso, type Lease, LeasedRowSchema } from './outbox.js';
 import { rows } from './rows.js';
@@ -33,6 +34,7 @@ const Inserted = z.object({ id: z.coerce.number() });
  * effect again and the step once; after it, the step is there and its effects are in the outbox.
  * The step's key derives from the effect, so it is recorded once whoever ends the effect.
  * `lost`: the effect is no longer this caller's to end (another process took it): nothing is written.
+ * The result is kept redacted (an OAuth method's answer holds tokens); the step gets it whole, in memory.
  */
 export async function recordStep<E>(
   db: Database,
@@ -46,7 +48,7 @@ export async function recordStep<E>(
   return db.transaction(async (tx) => {
     const ended = await tx.execute(
       end.status === 'done'
-        ? sql`update outbox set status = 'done', result = ${JSON.stringify(end.result ?? null)}::text::jsonb,
+        ? sql`update outbox set status = 'done', result = ${JSON.stringify(redactValue(end.result ?? null))}::text::jsonb,
                 locked_until = null, last_error = null, updated_at = ${now}::timestamptz
               where id = ${effectId} and status = 'running' returning id`
         : sql`update outbox set status = 'failed', locked_until = null, last_error = ${end.error.slice(0, 2000)},

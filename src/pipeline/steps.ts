@@ -25,7 +25,9 @@ export interface StepParts<T extends AppTypes> {
  */
 export function continueWith<T extends AppTypes>(parts: StepParts<T>) {
   return async function recordAndRunStep(row: Claimed, end: EffectEnd): Promise<boolean> {
-    const event = stepEventFor(row.effect, end, `step:${row.id}`, {
+    // One key per end: a `.catch` step recorded, then the effect retried by hand and done, still gets its `.then`.
+    const key = end.status === 'done' ? `step:${row.id}` : `step:${row.id}:failed`;
+    const event = stepEventFor(row.effect, end, key, {
       teamId: row.team_id,
       enterpriseId: row.enterprise_id,
       from: `outbox:${row.id}`,

@@ -42,6 +42,25 @@ function replyOf(text: string): { ok: boolean; error: string | undefined; fields
   return { ok: reply.ok, error, fields: reply };
 }
 
+/**
+ * Whether Slack reads `method`'s arguments from a JSON body: its write methods do (chat, views,
+ * assistant, functions, …); the others (reads such as conversations.info, users.info) take a form.
+ * https://docs.slack.dev/apis/web-api/#posting_json
+ */
+const JSON_METHOD =
+  /^(chat|views|assistant|functions|dialog|bookmarks|canvases|reactions|pins|calls|workflows)\./;
+const acceptsJson = (method: string) => JSON_METHOD.test(method);
+
+/** A form body as WebClient sends one: strings as they are, everything else as JSON. */
+function formOf(args: object): string {
+  const form = new URLSearchParams();
+  for (const [key, value] of Object.entries(args)) {
+    if (value === undefined) continue;
+    form.set(key, typeof value === 'string' ? value : JSON.stringify(value));
+  }
+  return form.toString();
+}
+
 /** Tokens whose request headers are kept; past it they are built again. */
 const MAX_TOKENS = 1_000;
 
@@ -71,7 +90,9 @@ export class SlackClients {
   /** Calls `method` with `args` (typed by the handler that built them) as `token`; answers Slack's reply. Throws WebAPI* errors. */
   async call(token: string, method: ApiMethod, args: object): Promise<object> {
     const url = this.#urlOf(method);
-    const init = { method: 'POST', headers: this.#headersOf(token), body: JSON.stringify(args) };
+    const init = acceptsJson(method)
+      ? { method: 'POST', headers: this.#headersOf(token), body: JSON.stringify(args) }
+      : { method: 'POST', headers: this.#formHeadersOf(token), body: formOf(args) };
     for (let attempt = 0; ; attempt++) {
       try {
         return await this.#once(url, init);
@@ -116,6 +137,10 @@ export class SlackClients {
       this.#urls.set(method, url);
     }
     return url;
+  }
+
+  #formHeadersOf(token: string): Record<string, string> {
+    return { 'content-type': 'application/x-www-form-urlencoded', authorization: `Bearer ${token}` };
   }
 
   #headersOf(token: string): Record<string, string> {

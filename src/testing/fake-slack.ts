@@ -10,6 +10,8 @@ export interface FakeCall {
   token: string | null;
   /** Arguments, with JSON-encoded values (blocks, view, unfurls) decoded. */
   args: Record<string, unknown>;
+  /** The request's content type: JSON for Slack's write methods, a form for the rest. */
+  contentType: string;
   at: number;
 }
 
@@ -241,7 +243,7 @@ export class FakeSlack {
       : typeof args.token === 'string'
         ? args.token
         : null;
-    const call: FakeCall = { method, token, args, at: Date.now() };
+    const call: FakeCall = { method, token, args, contentType: type, at: Date.now() };
     const nth = (this.#counts.get(method) ?? 0) + 1;
     this.#counts.set(method, nth);
     const reply = this.#responders.get(method)?.(call, nth) ?? {};

@@ -9,8 +9,10 @@ import { api, later, taskBuilder } from '../../src/core/action.js';
 import { defineApp } from '../../src/core/app.js';
 import type { AppTypes } from '../../src/core/context.js';
 import { defineTask } from '../../src/core/conversation.js';
+import { StoreUnavailableError } from '../../src/core/errors.js';
 import { Router } from '../../src/core/router.js';
 import type { StoreHandle } from '../../src/db/database.js';
+import { retryEffect } from '../../src/db/inspect.js';
 import { createPipeline, type Pipeline } from '../../src/pipeline/build.js';
 import { FakeSlack } from '../../src/testing/fake-slack.js';
 import { eventOf } from '../../src/testing/run-handler.js';
@@ -38,7 +40,18 @@ const tasks = {
       return { text: answer ?? `no summary for ${slug}` };
     },
   }),
+  /** Answers a value JSON cannot hold: its step can never be recorded. */
+  count: defineTask({
+    input: z.object({ slug: z.string() }),
+    output: z.object({ n: z.bigint() }),
+    async run() {
+      calls.push({ slug: 'count', key: '', attempt: 0 });
+      return { n: 10n };
+    },
+  }),
 };
+/** How many times the `posted` step's look-up fails before it answers (a store that is down). */
+let lookupFailures = 0;
 const task = taskBuilder<typeof tasks>();
 
 const Posted = z.object({ ts: z.string(), channel: z.string() });
@@ -47,12 +60,17 @@ const Carried = z.object({ slug: z.string(), channel: z.string(), ts: z.string()
 const router = new Router<Flow>(quiet)
   .on('event', 'app_mention', (event) => [
     api('chat.postMessage', { channel: event.payload.channel, text: 'Looking up acme…' }).then('posted', {
-      slug: event.payload.text.includes('globex') ? 'globex' : 'acme',
+      slug: /globex|count/.exec(event.payload.text)?.[0] ?? 'acme',
     }),
   ])
   .on('step', 'posted', (event) => {
     const posted = Posted.parse(event.payload.result);
     const { slug } = z.object({ slug: z.string() }).parse(event.payload.data);
+    if (lookupFailures > 0) {
+      lookupFailures--;
+      throw new StoreUnavailableError('the store did not answer');
+    }
+    if (slug === 'count') return [task('count', { slug }).then('counted')];
     return [
       task('summary', { slug })
         .then('summarized', { slug, ...posted })
@@ -109,6 +127,7 @@ describe.each(testDatabases())('steps, tasks and timers on %s', (_name, open) =>
   beforeEach(async () => {
     await database.raw('truncate deliveries, outbox restart identity cascade', []);
     calls.length = 0;
+    lookupFailures = 0;
     summaries = { acme: 'Acme Corp: 12 channels linked' };
     const config = loadConfig({ SLACK_BOT_TOKEN: 'xoxb-flow', SLACK_API_URL: fake.apiUrl });
     pipeline = createPipeline({
@@ -118,6 +137,8 @@ describe.each(testDatabases())('steps, tasks and timers on %s', (_name, open) =>
       database,
       logger: quiet,
       executor: { baseDelayMs: 20, maxAttempts: 2 },
+      // A long-lived process's owner: its timers wake the executor when due (a Worker's wait for a drain).
+      owner: `steps-test-${process.pid}`,
     });
   });
   afterEach(() => fake.reset());
@@ -194,6 +215,67 @@ describe.each(testDatabases())('steps, tasks and timers on %s', (_name, open) =>
     expect(await database.raw("select count(*)::int as n from deliveries where kind = 'step'", [])).toEqual([
       { n: 2 },
     ]);
+  });
+
+  /** A mention whose text says which flow it takes. */
+  const mentionSaying = (text: string, n: number) => {
+    const mention = fixture('event_app_mention');
+    const inner = z.looseObject({}).parse(mention.payload.event);
+    const ts = `1764100000.00020${n}`;
+    return eventOf({ ...mention, payload: { ...mention.payload, event: { ...inner, text, ts } } });
+  };
+
+  it('keeps a step its look-up could not make, and records it later without running the effect again', async () => {
+    lookupFailures = 3;
+    const taken = await pipeline.take(mentionSaying('acme?', 1));
+    if (taken.status !== 'ack') throw new Error(taken.status);
+    await taken.after();
+    await eventually(pipeline, () => updates().length === 1);
+    expect(fake.callsOf('chat.postMessage')).toHaveLength(1);
+    expect(lookupFailures).toBe(0);
+    expect(await database.raw("select name from deliveries where kind = 'step' order by id", [])).toEqual([
+      { name: 'posted' },
+      { name: 'summarized' },
+    ]);
+  });
+
+  it('fails an effect whose step can never be recorded (its result cannot be stored), and runs it once', async () => {
+    const taken = await pipeline.take(mentionSaying('count', 2));
+    if (taken.status !== 'ack') throw new Error(taken.status);
+    await taken.after();
+    await eventually(pipeline, () => calls.some((c) => c.slug === 'count'));
+    await pipeline.drain();
+    await pipeline.drain();
+    const [count] = z
+      .array(z.object({ status: z.string(), last_error: z.string().nullable() }))
+      .parse(await database.raw("select status, last_error from outbox where action->>'name' = 'count'", []));
+    expect(count).toEqual({
+      status: 'failed',
+      last_error: 'the step after it could not be recorded: Do not know how to serialize a BigInt',
+    });
+    expect(calls.filter((c) => c.slug === 'count')).toHaveLength(1);
+  });
+
+  it('still delivers the .then step when a task that went to .catch is retried by hand and succeeds', async () => {
+    summaries = { globex: new Error('down') };
+    const taken = await pipeline.take(mentionSaying('globex?', 3));
+    if (taken.status !== 'ack') throw new Error(taken.status);
+    await taken.after();
+    await eventually(pipeline, () => calls.length === 1);
+    await new Promise((resolve) => setTimeout(resolve, 60));
+    await pipeline.drain();
+    await eventually(pipeline, () => updates().length === 1);
+    summaries = { globex: 'back' };
+    const [task] = z
+      .array(z.object({ id: z.coerce.number() }))
+      .parse(await database.raw("select id from outbox where action->>'type' = 'task'", []));
+    expect(await retryEffect(database.db, task?.id ?? 0, new Date())).toBe(true);
+    await pipeline.drain();
+    await eventually(pipeline, () => updates().length === 2);
+    expect(updates().map((u) => u[2])).toEqual(['Could not read globex: down', 'back']);
+    expect(
+      await database.raw("select dedup_key from deliveries where dedup_key like 'step:%:failed'", []),
+    ).toHaveLength(1);
   });
 
   it('delivers a timer step when it is due, not before', async () => {

@@ -72,6 +72,23 @@ describe('the Slack runner', () => {
     ]);
   });
 
+  it('sends a read method its arguments as a form, as Slack reads them, and a write method JSON', async () => {
+    await runner()(api('conversations.info', { channel: 'C1', include_num_members: true }), workspace);
+    await runner()(reaction, workspace);
+    expect(fake.calls.map((c) => [c.method, c.contentType, c.args])).toEqual([
+      [
+        'conversations.info',
+        'application/x-www-form-urlencoded',
+        { channel: 'C1', include_num_members: true },
+      ],
+      [
+        'reactions.add',
+        'application/json; charset=utf-8',
+        { channel: 'C1', timestamp: '1764100000.000100', name: 'eyes' },
+      ],
+    ]);
+  });
+
   it("uses the workspace's installation token, decrypted, over SLACK_BOT_TOKEN", async () => {
     await database.db
       .insert(installations)

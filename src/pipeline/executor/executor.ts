@@ -13,6 +13,7 @@ import {
   pruneDeliveries,
   releaseEffects,
 } from '../../db/outbox.js';
+import { classifyDatabaseError } from '../../db/sqlstate.js';
 import { deferEffect, type EffectEnd } from '../../db/steps.js';
 import { withDeadline } from '../deadline.js';
 import { Gate } from './gate.js';
@@ -85,6 +86,16 @@ export const DRAIN_CONCURRENCY = 96;
 /** A batch of marks the store does not take within this is kept in memory and written again (a mark may first wait for the batch before it). */
 const MARK_TIMEOUT_MS = 2_000;
 
+/** setTimeout's longest delay. */
+const MAX_TIMEOUT_MS = 2 ** 31 - 1;
+/** Tries of a kept step before its effect fails for good (about a minute at MARK_RETRY_MS, with backoff of the store). */
+const MAX_STEP_TRIES = 120;
+
+/** An error that trying again cannot fix: a value the store refuses, a result JSON cannot hold. */
+function isPermanent(cause: unknown): boolean {
+  return cause instanceof TypeError || cause instanceof RangeError || classifyDatabaseError(cause) === 'data';
+}
+
 /** Whether an effect names a step for this end (its `next.done` or `next.failed`). */
 function hasNext(effect: unknown, end: 'done' | 'failed'): boolean {
   if (typeof effect !== 'object' || effect === null || !('next' in effect)) return false;
@@ -122,7 +133,8 @@ export class Executor<E extends Effect> {
   readonly #now: () => Date;
   readonly #logger: Logger;
   readonly #steps: ExecutorOptions['steps'];
-  /** The next timer's wake-up: a drain when the earliest deferred `later` comes due. */
+  /** When deferred timers come due, earliest first, and the wake-up armed for the first. */
+  #wakes: number[] = [];
   #wake: { at: number; timer: ReturnType<typeof setTimeout> } | null = null;
 
   private readonly db: Database;
@@ -365,40 +377,63 @@ export class Executor<E extends Effect> {
 
   /**
    * Ends the effect and records its step in one transaction (the pipeline's `steps`). A store that
-   * cannot take it leaves the effect leased: once the lease is an orphan's, a drain runs it again
-   * (a repeated call, as after a crash) and then its step, once.
+   * cannot take it now gets it again later, from memory (the effect stays leased here and never runs
+   * again for it); a step that can never be recorded (its result cannot be stored) fails the effect.
    */
   async #endWithStep(row: Claimed, end: EffectEnd): Promise<boolean> {
     if (!this.#steps) return false;
     try {
-      const handled = await this.#steps(row, end);
+      const handled = await withDeadline(this.#steps(row, end), this.#markTimeoutMs, 'recording a step');
       if (handled) this.#held.delete(row.id);
       return handled;
     } catch (cause) {
-      this.#logger.error('the step after an effect could not be recorded; the effect runs again later', {
-        id: row.id,
-        cause: String(cause),
-      });
-      this.#held.delete(row.id);
+      if (isPermanent(cause)) await this.#failStep(row.id, cause);
+      else this.#keep(row.id, { kind: 'step', row, end, tries: 1 }, cause);
       return true;
     }
   }
 
-  /** Drains when the earliest deferred timer comes due (one timer for all; it keeps no process alive). */
-  #wakeAt(at: number): void {
-    if (this.#wake && this.#wake.at <= at) return;
-    if (this.#wake) clearTimeout(this.#wake.timer);
-    const timer = setTimeout(
-      () => {
-        this.#wake = null;
-        this.drain().catch((error: unknown) =>
-          this.#logger.warn('drain for a timer failed; the next drain runs it', { error: String(error) }),
-        );
-      },
-      Math.max(0, at - Date.now()),
+  /** The effect's step can never be recorded: the effect fails for good, with why. */
+  #failStep(id: number, cause: unknown): Promise<void> {
+    const error = `the step after it could not be recorded: ${cause instanceof Error ? cause.message : String(cause)}`;
+    this.#logger.error('an effect ran, but the step after it cannot be recorded: failed for good', {
+      id,
+      error,
+    });
+    return this.#mark(id, { kind: 'fail', error, retryAt: null }, () =>
+      failEffect(this.db, id, error, null, this.#now()),
     );
+  }
+
+  /**
+   * Drains when a deferred timer comes due. Only a long-lived owner keeps timers: a Worker's or a
+   * Lambda's pipeline ends with its request, and their scheduled drain runs what came due.
+   */
+  #wakeAt(at: number): void {
+    if (this.#lease.owner === null) return;
+    this.#wakes.push(at);
+    this.#wakes.sort((a, b) => a - b);
+    this.#arm();
+  }
+
+  #arm(): void {
+    const next = this.#wakes[0];
+    if (next === undefined || (this.#wake && this.#wake.at <= next)) return;
+    if (this.#wake) clearTimeout(this.#wake.timer);
+    // setTimeout takes at most 2^31-1 ms; a later timer is re-armed when this one fires.
+    const delay = Math.min(Math.max(0, next - Date.now()), MAX_TIMEOUT_MS);
+    const timer = setTimeout(() => {
+      this.#wake = null;
+      const now = Date.now();
+      this.#wakes = this.#wakes.filter((at) => at > now);
+      this.drain()
+        .catch((error: unknown) =>
+          this.#logger.warn('drain for a timer failed; the next drain runs it', { error: String(error) }),
+        )
+        .finally(() => this.#arm());
+    }, delay);
     timer.unref?.();
-    this.#wake = { at, timer };
+    this.#wake = { at: next, timer };
   }
 
   /** Records a failed attempt: retry later with backoff, or failed for good. */
@@ -447,11 +482,24 @@ export class Executor<E extends Effect> {
     const done = marks.filter(([, m]) => m.kind === 'done').map(([id]) => id);
     const write = async () => {
       await completeEffects(this.#raw, done, now);
-      for (const [id, m] of marks)
+      for (const [id, m] of marks) {
         if (m.kind === 'fail') await failEffect(this.db, id, m.error, m.retryAt, now);
+        if (m.kind === 'step') await this.#retryStep(id, m);
+      }
     };
     await withDeadline(write(), this.#markTimeoutMs, 'writing effect outcomes');
     for (const [id] of marks) this.#held.delete(id);
+  }
+
+  /** A kept step, tried again: a store error keeps it (a bounded number of times), anything else fails the effect. */
+  async #retryStep(id: number, mark: Extract<Mark, { kind: 'step' }>): Promise<void> {
+    try {
+      await this.#steps?.(mark.row, mark.end);
+    } catch (cause) {
+      if (isPermanent(cause) || mark.tries >= MAX_STEP_TRIES) return this.#failStep(id, cause);
+      mark.tries++;
+      throw cause;
+    }
   }
 
   /** Counts `work` as running until it settles (the hot path counts inline: no extra promise). */

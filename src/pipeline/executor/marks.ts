@@ -1,9 +1,14 @@
 import type { Logger } from '../../core/context.js';
 import { BatchQueue } from '../../db/batch.js';
+import type { Claimed } from '../../db/outbox.js';
+import type { EffectEnd } from '../../db/steps.js';
 import { withDeadline } from '../deadline.js';
 
-/** An outcome the database has not taken yet. */
-export type Mark = { kind: 'done' } | { kind: 'fail'; error: string; retryAt: Date | null };
+/** An outcome the database has not taken yet: done, failed, or ended with the step it feeds. */
+export type Mark =
+  | { kind: 'done' }
+  | { kind: 'fail'; error: string; retryAt: Date | null }
+  | { kind: 'step'; row: Claimed; end: EffectEnd; tries: number };
 
 /** How often marks that could not be written are tried again. */
 export const MARK_RETRY_MS = 500;
