@@ -79,7 +79,7 @@ describe('the Slack runner', () => {
       [
         'conversations.info',
         'application/x-www-form-urlencoded',
-        { channel: 'C1', include_num_members: true },
+        { channel: 'C1', include_num_members: 'true' },
       ],
       [
         'reactions.add',
