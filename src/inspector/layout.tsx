@@ -30,6 +30,8 @@ export interface HeaderFacts {
   lastHour: Record<string, number>;
   /** Effects in the database by status (every process). */
   effectsLastHour: Record<string, number>;
+  /** `app_rate_limited` deliveries this process took in the last hour: the team and the time (UTC). */
+  rateLimited?: string[];
 }
 
 /** The frame of every page: the process header, the navigation and the content. */
@@ -66,6 +68,13 @@ export function Layout(props: { title: string; base: string; facts: HeaderFacts;
                 .join(' · ') || 'none'}
             </span>
           </header>
+          {facts.rateLimited?.length ? (
+            <p class="warn" data-testid="rate-limited">
+              Slack rate-limited this app's events in the last hour (app_rate_limited: over 30,000 a workspace
+              an hour, the rest of the minute dropped): {facts.rateLimited.join(', ')}. Subscribe to fewer
+              events in manifest.yaml.
+            </p>
+          ) : null}
           <main>
             <nav>
               <a href={base}>Deliveries</a>

@@ -19,10 +19,13 @@ export async function facts(inspector: Inspector): Promise<HeaderFacts> {
   const pipeline = await inspector.pipeline();
   const since = Date.now() - HOUR_MS;
   const lastHour: Record<string, number> = {};
+  const rateLimited: string[] = [];
   for (const entry of inspector.ring.list()) {
     if (entry.at.getTime() < since) break;
     const status = entryStatus(entry);
     lastHour[status] = (lastHour[status] ?? 0) + 1;
+    if (entry.kind === 'event' && entry.name === 'app_rate_limited')
+      rateLimited.push(`${entry.team ?? '(no team)'} at ${entry.at.toISOString().slice(11, 16)} UTC`);
   }
   const connection = inspector.connection?.();
   return {
@@ -33,6 +36,7 @@ export async function facts(inspector: Inspector): Promise<HeaderFacts> {
     database: pipeline.database.where,
     version: inspector.version,
     lastHour,
+    rateLimited,
     effectsLastHour: await countEffectsSince(pipeline.database.db, new Date(since)),
   };
 }

@@ -124,4 +124,15 @@ describe('the inspector on a loopback dev process', () => {
     });
     expect(res.status).toBe(403);
   });
+
+  it('shows a banner naming the team while Slack rate-limits the app (app_rate_limited in the last hour)', async () => {
+    expect((await page('/_inspect')).html).not.toContain('data-testid="rate-limited"');
+    expect((await stack.deliver(fixture('app_rate_limited'))).status).toBe(200);
+    const banner = /<p class="warn" data-testid="rate-limited">([\s\S]*?)<\/p>/.exec(
+      (await page('/_inspect')).html,
+    );
+    expect(banner?.[1]?.replace(/\s+/g, ' ')).toMatch(
+      /^Slack rate-limited this app(?:'|&#39;)s events in the last hour \(app_rate_limited: .*\): T0001ACME at \d\d:\d\d UTC\. Subscribe to fewer events in manifest\.yaml\.$/,
+    );
+  });
 });
