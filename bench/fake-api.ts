@@ -1,6 +1,7 @@
 /**
- * A tiny fake Slack Web API for the HTTP bench: answers every call `{ ok: true }` and counts
- * chat.postMessage, nothing else, so its CPU stays small next to the servers it serves.
+ * A tiny fake Slack Web API for the HTTP bench: answers every call `{ ok: true }` (with a channel
+ * and ts, so a step can update the post) and counts one method (chat.postMessage, or chat.update
+ * for the flow with a step), nothing else, so its CPU stays small next to the servers it serves.
  */
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -13,6 +14,12 @@ export class FakeApi {
   lastAt = 0;
   #server: Server | null = null;
   #port = 0;
+  readonly #counted: string;
+
+  /** Counts calls of `method` as handled deliveries. */
+  constructor(method = 'chat.postMessage') {
+    this.#counted = `/api/${method}`;
+  }
 
   get apiUrl(): string {
     return `http://127.0.0.1:${this.#port}/api/`;
@@ -22,7 +29,7 @@ export class FakeApi {
     this.#server = createServer((req, res) => {
       req.resume();
       req.on('end', () => {
-        if (req.url === '/api/chat.postMessage') {
+        if (req.url === this.#counted) {
           this.posted++;
           this.lastAt = performance.now();
         }

@@ -17,6 +17,7 @@ import { copyFile, mkdtemp, readdir, rm } from 'node:fs/promises';
 import os, { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import postgres from 'postgres';
+import { FakeProduct } from '../src/app/fake-product.js';
 import { FakeApi } from './fake-api.js';
 import { type Measured, measureTarget, type TargetOptions } from './http-measure.js';
 import { printRows, workerBundle } from './http-report.js';
@@ -54,6 +55,10 @@ export async function benchHttp(): Promise<void> {
     'postgres://postgres@127.0.0.1:5432/test';
   const admin = postgres(adminUrl, { max: 1, onnotice: () => {}, connect_timeout: 2 });
   const fake = await new FakeApi().start();
+  // The flow with a step is handled once its chat.update arrives; the product answers its task.
+  const stepFake = await new FakeApi('chat.update').start();
+  const product = new FakeProduct([{ slug: 'bench', name: 'Bench Org', summary: 'all green' }]);
+  await product.start();
   const work = await mkdtemp(join(tmpdir(), 'bench-http-'));
   const base = { adminUrl, admin, fake, work, seconds: SECONDS, connections: CONNECTIONS };
   const where = new URL(adminUrl);
@@ -73,6 +78,13 @@ export async function benchHttp(): Promise<void> {
         { ...base, label: 'durable minimum', start: await minimumStart() },
         { ...base, label: 'project', start: projectStart() },
         { ...base, label: 'project, inspector on', start: projectStart([], INSPECTOR_ON) },
+        // The conversation: the reply, a task reading the product's API, and a step updating the reply.
+        {
+          ...base,
+          fake: stepFake,
+          label: 'project, mention with a step (post → task → update)',
+          start: projectStart([], { PRODUCT_API_URL: product.url }),
+        },
       ];
       if (COMPARE) {
         targets.push({ ...base, label: 'compared', start: projectStart([], undefined, COMPARE) });
@@ -101,6 +113,8 @@ export async function benchHttp(): Promise<void> {
     await benchLambda(base);
     console.log(`  worker bundle: ${workerBundle(work)}`);
   } finally {
+    await stepFake.stop();
+    await product.stop();
     await fake.stop();
     await admin.end();
     await rm(work, { recursive: true, force: true });
