@@ -4,7 +4,7 @@ import type { Router } from '../core/router.js';
 import { stepEventFor } from '../core/step-event.js';
 import type { StoreHandle } from '../db/database.js';
 import type { Claimed, Lease } from '../db/outbox.js';
-import { type EffectEnd, recordStep } from '../db/steps.js';
+import { type EffectEnd, StepRecorder } from '../db/steps.js';
 import { logDelivery, logOutcomes } from './delivery-log.js';
 import type { Executor } from './executor/executor.js';
 
@@ -24,6 +24,7 @@ export interface StepParts<T extends AppTypes> {
  * its effects. False when the effect names no step for this end.
  */
 export function continueWith<T extends AppTypes>(parts: StepParts<T>) {
+  const recorder = new StepRecorder<Effect<T['write']>>(parts.store.raw, parts.lease, parts.ctx.now);
   return async function recordAndRunStep(row: Claimed, end: EffectEnd): Promise<boolean> {
     // One key per end: a `.catch` step recorded, then the effect retried by hand and done, still gets its `.then`.
     const key = end.status === 'done' ? `step:${row.id}` : `step:${row.id}:failed`;
@@ -35,22 +36,16 @@ export function continueWith<T extends AppTypes>(parts: StepParts<T>) {
     if (!event) return false;
     const started = performance.now();
     const routed = await parts.router.dispatch(event, parts.ctx);
-    const recorded = await recordStep(
-      parts.store.db,
-      row.id,
-      end,
-      {
-        dedupKey: event.deliveryId,
-        name: event.name,
-        teamId: event.teamId,
-        enterpriseId: event.enterpriseId,
-        channelId: event.channelId,
-        userId: event.userId,
-        handler: routed.handler,
-        effects: routed.effects,
-      },
-      { lease: parts.lease, now: parts.ctx.now() },
-    );
+    const recorded = await recorder.record(row.id, end, {
+      dedupKey: event.deliveryId,
+      name: event.name,
+      teamId: event.teamId,
+      enterpriseId: event.enterpriseId,
+      channelId: event.channelId,
+      userId: event.userId,
+      handler: routed.handler,
+      effects: routed.effects,
+    });
     if (recorded.status === 'lost') return true; // another process ended the effect, and records its step
     const claimed = recorded.status === 'recorded' ? recorded.claimed : [];
     const after = async () => {
