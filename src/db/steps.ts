@@ -31,7 +31,7 @@ export type StepRecorded<E> =
 // a statement is atomic, so each effect's end and its step commit together (or not at all), and the
 // steps that arrive together share one round trip and one commit (a transaction each cost five).
 const STEPS_SQL = `
-  with input as (
+  with input as materialized (
     select * from jsonb_to_recordset($1::text::jsonb)
       as x(effect_id bigint, status text, result jsonb, error text, dedup_key text, name text,
            team_id text, enterprise_id text, channel_id text, user_id text, handler text, effects jsonb)
@@ -39,7 +39,8 @@ const STEPS_SQL = `
     update outbox o
     set status = i.status, result = i.result, last_error = i.error, locked_until = null,
         updated_at = $2::text::timestamptz
-    from input i where o.id = i.effect_id and o.status = 'running'
+    -- By primary key whatever the statistics say: a fresh table's may claim few running rows.
+    from input i where o.id = any(array(select effect_id from input)) and o.id = i.effect_id and o.status = 'running'
     returning o.id
   ), d as (
     insert into deliveries (dedup_key, kind, team_id, received_at, name, source, channel_id, user_id, handler)
