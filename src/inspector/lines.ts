@@ -1,4 +1,5 @@
 import type { DeliveryRow, OutboxRow } from '../db/inspect.js';
+import { redactValue } from '../log/redact.js';
 import { SLOW_ACK_MS } from './constants.js';
 import { effectSeen } from './views.js';
 
@@ -28,5 +29,5 @@ export function deliveryLine(row: DeliveryRow): string {
 export function effectLine(row: OutboxRow): string {
   const seen = effectSeen(row);
   const retries = row.manual_retries > 0 ? ` manual_retries=${row.manual_retries}` : '';
-  return `  effect ${row.id} of #${row.delivery_id} ${seen.name} ${seen.status} attempts=${row.attempts}${retries}${row.last_error ? ` error=${row.last_error}` : ''}`;
+  return `  effect ${row.id} of #${row.delivery_id} ${seen.name} ${seen.status} attempts=${row.attempts}${retries}${row.last_error ? ` error=${String(redactValue(row.last_error))}` : ''}`;
 }
