@@ -13,6 +13,7 @@ import { createPipeline, type Pipeline } from '../../src/pipeline/build.js';
 import { FakeSlack } from '../../src/testing/fake-slack.js';
 import { type TestDatabase, testDatabases } from '../helpers/databases.js';
 import { fixtureEvent } from '../helpers/events.js';
+import { eventually } from '../helpers/eventually.js';
 import { quiet } from '../helpers/http-stack.js';
 
 const fake = new FakeSlack();
@@ -25,15 +26,6 @@ afterAll(async () => {
   await fake.stop();
   await product.stop();
 });
-
-async function eventually(pipeline: Pipeline, check: () => boolean, ms = 5_000) {
-  const until = Date.now() + ms;
-  while (!check()) {
-    if (Date.now() > until) throw new Error('timed out');
-    await new Promise((resolve) => setTimeout(resolve, 25));
-    await pipeline.idle();
-  }
-}
 
 describe.each(testDatabases())('a mention with the product API on %s', (_name, open) => {
   let database: TestDatabase;

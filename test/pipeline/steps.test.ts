@@ -18,6 +18,7 @@ import { FakeSlack } from '../../src/testing/fake-slack.js';
 import { eventOf } from '../../src/testing/run-handler.js';
 import { type TestDatabase, testDatabases } from '../helpers/databases.js';
 import { fixtureEvent } from '../helpers/events.js';
+import { eventually } from '../helpers/eventually.js';
 import { fixture } from '../helpers/fixtures.js';
 import { quiet } from '../helpers/http-stack.js';
 
@@ -106,16 +107,6 @@ const flowApp = defineApp<Flow, StoreHandle>({
 const fake = new FakeSlack();
 beforeAll(() => fake.start());
 afterAll(() => fake.stop());
-
-/** Waits until `check` holds, draining now and then as the drain loop would. */
-async function eventually(pipeline: Pipeline, check: () => boolean, ms = 5_000) {
-  const until = Date.now() + ms;
-  while (!check()) {
-    if (Date.now() > until) throw new Error('timed out');
-    await new Promise((resolve) => setTimeout(resolve, 25));
-    await pipeline.idle();
-  }
-}
 
 describe.each(testDatabases())('steps, tasks and timers on %s', (_name, open) => {
   let database: TestDatabase;
