@@ -2,11 +2,16 @@ import type {
   AppHomeOpenedEvent,
   AppMentionEvent,
   AppUninstalledEvent,
+  AssistantThreadContextChangedEvent,
+  AssistantThreadStartedEvent,
   GenericMessageEvent,
   LinkSharedEvent,
   TokensRevokedEvent,
 } from '@slack/types';
 import type {
+  AgentSessionStoppedEvent,
+  AgentSessionTitleChangedEvent,
+  AppContextChanged,
   AppRateLimited,
   BlockActions,
   BlockSuggestion,
@@ -38,7 +43,10 @@ export interface DeliveryMeta {
   source: Source;
 }
 
-/** The inner Events API events the framework types precisely (from @slack/types). */
+/**
+ * The inner Events API events the framework types precisely (from @slack/types). The assistant and
+ * agent events are typed, not checked: they normalize as `OtherEvent`s.
+ */
 export interface KnownEvents {
   app_mention: AppMentionEvent;
   message: GenericMessageEvent;
@@ -46,6 +54,11 @@ export interface KnownEvents {
   app_home_opened: AppHomeOpenedEvent;
   app_uninstalled: AppUninstalledEvent;
   tokens_revoked: TokensRevokedEvent;
+  assistant_thread_started: AssistantThreadStartedEvent;
+  assistant_thread_context_changed: AssistantThreadContextChangedEvent;
+  app_context_changed: AppContextChanged;
+  agent_session_stopped: AgentSessionStoppedEvent;
+  agent_session_title_changed: AgentSessionTitleChangedEvent;
 }
 export type KnownEventType = keyof KnownEvents;
 

@@ -174,7 +174,9 @@ function eventOf(
 ): NormalizedEvent {
   const inner = body.event;
   const type = inner.type;
-  const channelId = idOf(inner.channel);
+  // Assistant events carry the DM and its user in `assistant_thread` (docs.slack.dev/reference/events/assistant_thread_started).
+  const thread = isObject(inner.assistant_thread) ? inner.assistant_thread : null;
+  const channelId = idOf(inner.channel) ?? idOf(thread?.channel_id);
   const teamId = body.team_id ?? null;
   const enterpriseId = str(body.enterprise_id) ?? str(body.context_enterprise_id);
   // Slack has delivered one message under several event ids: key messages by their identity.
@@ -187,7 +189,7 @@ function eventOf(
     deliveryId,
     teamId,
     enterpriseId,
-    userId: idOf(inner.user),
+    userId: idOf(inner.user) ?? idOf(thread?.user_id),
     channelId,
     responseUrl: null,
     retryNum: retry.retryNum,

@@ -1,4 +1,5 @@
 import type {
+  AppContextChangedEvent,
   AppHomeOpenedEvent,
   AppMentionEvent,
   AppUninstalledEvent,
@@ -96,6 +97,44 @@ export const TokensRevokedSchema = slackType<TokensRevokedEvent>(
  * ids; Slack sends objects (`user_change`, `channel_created`) or nothing there too, so nothing else is checked.
  */
 export const OtherEventSchema = z.looseObject({ type: name });
+
+/**
+ * `app_context_changed`: what the user of an agent view is looking at. @slack/types requires `channel`
+ * and `user`, but Slack's documented example has neither, so they are optional here.
+ * https://docs.slack.dev/reference/events/app_context_changed
+ */
+export type AppContextChanged = Omit<AppContextChangedEvent, 'channel' | 'user'> &
+  Partial<Pick<AppContextChangedEvent, 'channel' | 'user'>>;
+
+/**
+ * `agent_session_stopped`: the user pressed stop on an agent session; `streaming_message_ts` lists the
+ * streams Slack stopped (empty when none was active). Typed only: it takes the `OtherEvent` path.
+ * https://docs.slack.dev/reference/events/agent_session_stopped
+ */
+export interface AgentSessionStoppedEvent {
+  type: 'agent_session_stopped';
+  channel: string;
+  user: string;
+  thread_ts: string;
+  streaming_message_ts: string[];
+  event_ts: string;
+}
+
+/**
+ * `agent_session_title_changed`: the user renamed an agent session; `previous_title` is absent when it
+ * had none. Typed only. https://docs.slack.dev/reference/events/agent_session_title_changed
+ */
+export interface AgentSessionTitleChangedEvent {
+  type: 'agent_session_title_changed';
+  channel: string;
+  user: string;
+  team_id: string;
+  thread_ts: string;
+  title: string;
+  previous_title?: string;
+  enterprise_id?: string;
+  event_ts: string;
+}
 
 /**
  * The Events API outer envelope (`event_callback`). https://api.slack.com/apis/events-api#callback-field

@@ -10,6 +10,9 @@ export const ManifestSchema = z.looseObject({
     bot_user: z.looseObject({ display_name: z.string() }).optional(),
     slash_commands: z.array(z.looseObject({ command: z.string(), description: z.string() })).default([]),
     unfurl_domains: z.array(z.string()).default([]),
+    // The split-view assistant (Slack retires it in 2027) and the agent view that replaces it.
+    assistant_view: z.looseObject({}).optional(),
+    agent_view: z.looseObject({}).optional(),
   }),
   oauth_config: z.looseObject({ scopes: z.looseObject({ bot: z.array(z.string()).default([]) }) }),
   settings: z.looseObject({
@@ -25,6 +28,19 @@ const EVENT_SCOPES: Record<string, string[]> = {
   app_mention: ['app_mentions:read'],
   link_shared: ['links:read'],
   message: ['channels:history'],
+  assistant_thread_started: ['assistant:write'],
+  assistant_thread_context_changed: ['assistant:write'],
+};
+/**
+ * The `features` an event needs, any one of them: Slack sends assistant events to an app with either
+ * view, and the agent events only with `agent_view`. https://docs.slack.dev/reference/events/app_context_changed
+ */
+const EVENT_FEATURES: Record<string, readonly ('assistant_view' | 'agent_view')[]> = {
+  assistant_thread_started: ['assistant_view', 'agent_view'],
+  assistant_thread_context_changed: ['assistant_view', 'agent_view'],
+  app_context_changed: ['agent_view'],
+  agent_session_stopped: ['agent_view'],
+  agent_session_title_changed: ['agent_view'],
 };
 /** What the manifest must declare for a handler of each delivery kind. */
 const KIND_NEEDS: Record<EventKind, 'event' | 'command' | 'interactivity' | 'nothing'> = {
@@ -72,6 +88,9 @@ export function checkManifest(
       if (UNSUBSCRIBED_EVENTS.has(name)) continue;
       if (!events.has(name)) problems.push(`settings.event_subscriptions.bot_events lacks ${name}`);
       for (const scope of EVENT_SCOPES[name] ?? []) need(scope, `the ${name} event`);
+      const views = EVENT_FEATURES[name];
+      if (views && !views.some((view) => manifest.features[view]))
+        problems.push(`features lacks ${views.join(' or ')} (needed by the ${name} event)`);
     } else if (needs === 'command') {
       if (!commands.has(name)) problems.push(`features.slash_commands lacks ${name}`);
       need('commands', name);

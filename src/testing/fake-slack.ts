@@ -1,6 +1,9 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { type WebSocket, WebSocketServer } from 'ws';
+import { type FakeStream, FakeStreams } from './fake-streams.js';
+
+export type { FakeStream, StreamChunk } from './fake-streams.js';
 
 /** One request the fake received. */
 export interface FakeCall {
@@ -51,12 +54,20 @@ async function readBody(req: IncomingMessage): Promise<string> {
   return Buffer.concat(chunks).toString('utf8');
 }
 
+/** Options of a FakeSlack. */
+export interface FakeSlackOptions {
+  /** How long a streamed message takes text after `chat.startStream` (default 5 minutes, as on Slack). */
+  streamExpiryMs?: number;
+}
+
 /**
  * A fake Slack on 127.0.0.1: the Web API under /api/ (every call recorded; replies scriptable per
- * method) and response_url endpoints under /respond/. Point WebClient at `apiUrl`.
+ * method; `chat.*Stream` modelled, see `streams()`) and response_url endpoints under /respond/.
+ * Point WebClient at `apiUrl`.
  */
 export class FakeSlack {
   readonly calls: FakeCall[] = [];
+  readonly #streams: FakeStreams;
   readonly #responders = new Map<string, Responder>();
   readonly #counts = new Map<string, number>();
   readonly #waiters = new Set<() => void>();
@@ -74,6 +85,29 @@ export class FakeSlack {
   /** Connections opened so far. */
   connections = 0;
   #wasOpen = false;
+
+  constructor(options: FakeSlackOptions = {}) {
+    this.#streams = new FakeStreams(options.streamExpiryMs);
+  }
+
+  /** How long a streamed message takes text after `chat.startStream`; then appends answer `message_not_in_streaming_state`. */
+  get streamExpiryMs(): number {
+    return this.#streams.expiryMs;
+  }
+
+  set streamExpiryMs(ms: number) {
+    this.#streams.expiryMs = ms;
+  }
+
+  /** The messages streamed so far (`chat.startStream`), oldest first, as they stand now. */
+  streams(): FakeStream[] {
+    return this.#streams.all();
+  }
+
+  /** The streamed message with this `ts`, or undefined. */
+  stream(ts: string): FakeStream | undefined {
+    return this.#streams.get(ts);
+  }
 
   get apiUrl(): string {
     return `http://127.0.0.1:${this.port}/api/`;
@@ -124,6 +158,7 @@ export class FakeSlack {
     this.envelopes.clear();
     this.acks.length = 0;
     this.gaps.length = 0;
+    this.#streams.clear();
   }
 
   /** The sockets still open. */
@@ -255,7 +290,12 @@ export class FakeSlack {
     }
     const body =
       reply.body ??
-      (method.startsWith('respond:') ? 'ok' : { ok: true, ...defaults(method, args, this.port) });
+      (method.startsWith('respond:')
+        ? 'ok'
+        : ((status === 200 ? this.#streams.answer(method, args, Date.now()) : undefined) ?? {
+            ok: true,
+            ...defaults(method, args, this.port),
+          }));
     res.writeHead(status, {
       'content-type': typeof body === 'string' ? 'text/plain' : 'application/json',
       ...reply.headers,
