@@ -3,7 +3,6 @@ import { type Effect, effectName } from '../../core/action.js';
 import type { Logger } from '../../core/context.js';
 import { EffectError } from '../../core/errors.js';
 import type { Database, RawSql, StoreHandle } from '../../db/database.js';
-import type { Workspace } from '../../db/installations.js';
 import {
   type Claimed,
   claimEffects,
@@ -13,69 +12,18 @@ import {
   pruneDeliveries,
   releaseEffects,
 } from '../../db/outbox.js';
-import { classifyDatabaseError } from '../../db/sqlstate.js';
 import { deferEffect, type EffectEnd } from '../../db/steps.js';
 import { withDeadline } from '../deadline.js';
+import { runClaimLoop } from './claim-loop.js';
 import { Gate } from './gate.js';
 import { EFFECT_MAX_MS, expiryLease } from './lease.js';
 import { DoneMarks, type Mark, PendingMarks } from './marks.js';
 import { DEFAULT_RETRY, nextAttemptAt, type RetryPolicy } from './retry-policy.js';
+import { hasNext, isPermanent, MAX_STEP_TRIES } from './step-ends.js';
+import type { DrainReport, EffectRunner, ExecutorOptions, Outcome } from './types.js';
+import { Wakeups } from './wakeups.js';
 
-/** Who an effect acts for, and which try this is (1 on the first). */
-export interface EffectTarget extends Workspace {
-  attempt: number;
-  /** The outbox row's id: stable across the effect's tries (a task's idempotency key). */
-  id: number;
-}
-
-/** Runs one effect and answers its result; throws on failure (an `EffectError` says whether to try again). */
-export type EffectRunner<E extends Effect> = (effect: E, target: EffectTarget) => Promise<unknown>;
-
-/** How one effect ended this time. */
-export interface Outcome {
-  id: number;
-  effect: string;
-  status: 'done' | 'retry' | 'failed';
-  error?: string;
-  ms: number;
-  /** The delivery's row id (deliveries.id) and which try this was (1 on the first). */
-  delivery: number;
-  attempts: number;
-}
-
-export interface ExecutorOptions extends Partial<RetryPolicy> {
-  /** Deliveries whose effects run at once after their ack; past it they queue (see `Gate`). */
-  concurrency?: number;
-  /** Deliveries a drain runs at once (a restart sends a crashed process's leftovers quickly). */
-  drainConcurrency?: number;
-  /** Deliveries older than this are pruned by `drain()`. */
-  retentionMs?: number;
-  /** Most effects claimed by one statement of `drain()`. */
-  batch?: number;
-  /** Who holds this executor's leases, and how long they last (default: no owner, expiry only). */
-  lease?: Lease;
-  /** Longest wait for one effect (default `EFFECT_MAX_MS`) and for writing an outcome. */
-  effectTimeoutMs?: number;
-  markTimeoutMs?: number;
-  now?: () => Date;
-  logger?: Logger;
-  /**
-   * Ends an effect that names a step for `end` (`.then` on success, `.catch` on failure for good):
-   * records the step with the effect's end in one transaction and runs it (the pipeline's
-   * `continueWith`). False when the effect names no step for this end: the executor marks it itself.
-   */
-  steps?: (row: Claimed, end: EffectEnd) => Promise<boolean>;
-}
-
-/** What a drain did. */
-export interface DrainReport {
-  done: number;
-  retried: number;
-  failed: number;
-  pruned: number;
-  /** The effects that failed for good in this drain, when any did (each is logged: see `logDrain`). */
-  failures?: Outcome[];
-}
+export type { DrainReport, EffectRunner, EffectTarget, ExecutorOptions, Outcome } from './types.js';
 
 const DAY_MS = 86_400_000;
 /**
@@ -85,24 +33,6 @@ const DAY_MS = 86_400_000;
 export const DRAIN_CONCURRENCY = 96;
 /** A batch of marks the store does not take within this is kept in memory and written again (a mark may first wait for the batch before it). */
 const MARK_TIMEOUT_MS = 2_000;
-
-/** setTimeout's longest delay. */
-const MAX_TIMEOUT_MS = 2 ** 31 - 1;
-/** Tries of a kept step before its effect fails for good (about a minute at MARK_RETRY_MS, with backoff of the store). */
-const MAX_STEP_TRIES = 120;
-
-/** An error that trying again cannot fix: a value the store refuses, a result JSON cannot hold. */
-function isPermanent(cause: unknown): boolean {
-  return cause instanceof TypeError || cause instanceof RangeError || classifyDatabaseError(cause) === 'data';
-}
-
-/** Whether an effect names a step for this end (its `next.done` or `next.failed`). */
-function hasNext(effect: unknown, end: 'done' | 'failed'): boolean {
-  if (typeof effect !== 'object' || effect === null || !('next' in effect)) return false;
-  const next = effect.next;
-  return typeof next === 'object' && next !== null && end in next && Reflect.get(next, end) !== undefined;
-}
-
 /** Milliseconds since `started`, to a tenth. */
 const msSince = (started: number) => Math.round((performance.now() - started) * 10) / 10;
 
@@ -133,9 +63,8 @@ export class Executor<E extends Effect> {
   readonly #now: () => Date;
   readonly #logger: Logger;
   readonly #steps: ExecutorOptions['steps'];
-  /** When deferred timers come due, earliest first, and the wake-up armed for the first. */
-  #wakes: number[] = [];
-  #wake: { at: number; timer: ReturnType<typeof setTimeout> } | null = null;
+  /** Drains when deferred timers come due (a long-lived owner only). */
+  readonly #wakeups: Wakeups;
 
   private readonly db: Database;
 
@@ -163,6 +92,7 @@ export class Executor<E extends Effect> {
     this.#now = options.now ?? (() => new Date());
     this.#logger = options.logger ?? console;
     this.#steps = options.steps;
+    this.#wakeups = new Wakeups(() => this.drain(), this.#logger);
     this.#done = new DoneMarks({
       write: (ids) => completeEffects(this.#raw, ids, this.#now()),
       timeoutMs: this.#markTimeoutMs,
@@ -238,50 +168,30 @@ export class Executor<E extends Effect> {
       (async () => {
         await this.#marks.flush(); // outcomes first: what ran must not be claimed again
         const report: DrainReport = { done: 0, retried: 0, failed: 0, pruned: 0 };
-        const chains = new Map<number, Promise<void>>();
-        // An owner claims up to 4 rounds ahead (its leases cannot run out while they wait; fewer
-        // statements, and PGlite runs one at a time); expiry leases only what can start now.
-        const ahead = this.#drainConcurrency * (this.#lease.owner === null ? 1 : 4);
-        let active = 0;
-        const slot: { free: (() => void) | null } = { free: null };
-        for (;;) {
-          const room = ahead - active;
-          // Claims of a few rows each would cost a statement apiece: wait until half the places are free.
-          if (room < Math.ceil(ahead / 2) && active > 0) {
-            await new Promise<void>((resolve) => {
-              slot.free = resolve;
+        // Each claim's rows must start before their lease could end: when they were claimed decides.
+        const staleAt = new Map<number, number>();
+        await runClaimLoop({
+          // An owner claims up to 4 rounds ahead (its leases cannot run out while they wait; fewer
+          // statements, and PGlite runs one at a time); expiry leases only what can start now.
+          ahead: this.#drainConcurrency * (this.#lease.owner === null ? 1 : 4),
+          batch: this.#batch,
+          gate: this.#drainGate,
+          claim: async (limit) => {
+            const claimed = await claimEffects(this.db, {
+              now: this.#now(),
+              limit,
+              lease: this.#lease,
+              held: [...this.#held],
             });
-            continue;
-          }
-          const limit = Math.min(this.#batch, room);
-          const claimed = await claimEffects(this.db, {
-            now: this.#now(),
-            limit,
-            lease: this.#lease,
-            held: [...this.#held],
-          });
-          const staleAt = this.#staleAt();
-          for (const row of claimed) {
-            this.#held.add(row.id);
-            active++;
-            const previous = chains.get(row.delivery_id) ?? Promise.resolve();
-            const run = (async () => {
-              await previous.catch(() => {}); // one delivery's effects in order
-              await this.#drainGate.enter();
-              try {
-                await this.#drainOne(row, staleAt, report);
-              } finally {
-                this.#drainGate.leave();
-                active--;
-                slot.free?.();
-                slot.free = null;
-              }
-            })();
-            chains.set(row.delivery_id, run);
-          }
-          if (claimed.length < limit) break;
-        }
-        await Promise.all(chains.values());
+            const at = this.#staleAt();
+            for (const row of claimed) {
+              this.#held.add(row.id);
+              staleAt.set(row.id, at);
+            }
+            return claimed;
+          },
+          run: (row) => this.#drainOne(row, staleAt.get(row.id) ?? this.#staleAt(), report),
+        });
         const before = new Date(this.#now().getTime() - this.#retentionMs);
         report.pruned = await pruneDeliveries(this.db, before);
         return report;
@@ -303,6 +213,7 @@ export class Executor<E extends Effect> {
   /** Ends the retries of unwritten outcomes (at shutdown, after `idle()`). */
   stop(): void {
     this.#marks.stop();
+    this.#wakeups.stop();
   }
 
   /** A leased effect must not start after this: an expiry lease must outlast the effect. Owners' never end by time. */
@@ -343,7 +254,8 @@ export class Executor<E extends Effect> {
       await this.#mark(row.id, { kind: 'fail', error: 'not due', retryAt: dueAt }, () =>
         deferEffect(this.db, row.id, dueAt, this.#now()),
       );
-      this.#wakeAt(dueAt.getTime());
+      // A Worker's or a Lambda's pipeline ends with its request: their scheduled drain runs the timer.
+      if (this.#lease.owner !== null) this.#wakeups.at(dueAt.getTime());
       const error = `due at ${dueAt.toISOString()}`;
       return { id: row.id, effect: name, status: 'retry', error, ms: msSince(started), delivery, attempts };
     }
@@ -403,37 +315,6 @@ export class Executor<E extends Effect> {
     return this.#mark(id, { kind: 'fail', error, retryAt: null }, () =>
       failEffect(this.db, id, error, null, this.#now()),
     );
-  }
-
-  /**
-   * Drains when a deferred timer comes due. Only a long-lived owner keeps timers: a Worker's or a
-   * Lambda's pipeline ends with its request, and their scheduled drain runs what came due.
-   */
-  #wakeAt(at: number): void {
-    if (this.#lease.owner === null) return;
-    this.#wakes.push(at);
-    this.#wakes.sort((a, b) => a - b);
-    this.#arm();
-  }
-
-  #arm(): void {
-    const next = this.#wakes[0];
-    if (next === undefined || (this.#wake && this.#wake.at <= next)) return;
-    if (this.#wake) clearTimeout(this.#wake.timer);
-    // setTimeout takes at most 2^31-1 ms; a later timer is re-armed when this one fires.
-    const delay = Math.min(Math.max(0, next - Date.now()), MAX_TIMEOUT_MS);
-    const timer = setTimeout(() => {
-      this.#wake = null;
-      const now = Date.now();
-      this.#wakes = this.#wakes.filter((at) => at > now);
-      this.drain()
-        .catch((error: unknown) =>
-          this.#logger.warn('drain for a timer failed; the next drain runs it', { error: String(error) }),
-        )
-        .finally(() => this.#arm());
-    }, delay);
-    timer.unref?.();
-    this.#wake = { at: next, timer };
   }
 
   /** Records a failed attempt: retry later with backoff, or failed for good. */
