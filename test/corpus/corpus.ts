@@ -2,7 +2,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import * as z from 'zod';
-import type { Fixture } from '../helpers/fixtures.js';
+import { type Fixture, httpForm } from '../helpers/fixtures.js';
 
 const CORPUS_DIR = fileURLToPath(new URL('../fixtures/corpus/', import.meta.url));
 
@@ -45,23 +45,12 @@ const form = (values: Record<string, string>) => new URLSearchParams(values).toS
 
 /** The request body and content type Slack uses over HTTP for this delivery's kind. */
 export function httpEncoding(entry: CorpusEntry): { body: string; contentType: string } {
-  switch (entry.kind) {
-    case 'event':
-    case 'url_verification':
-      return { body: JSON.stringify(entry.body), contentType: 'application/json' };
-    case 'command':
-    case 'ssl_check':
-      return { body: form(entry.body), contentType: 'application/x-www-form-urlencoded' };
-    case 'interactive':
-      return {
-        body: form({ payload: JSON.stringify(entry.body) }),
-        contentType: 'application/x-www-form-urlencoded',
-      };
-    default: {
-      const unreachable: never = entry;
-      return unreachable;
-    }
-  }
+  // What Socket Mode also carries is encoded by the kit, as every other test sends it.
+  const fixture = socketFixture(entry);
+  if (fixture) return httpForm(fixture);
+  return entry.kind === 'url_verification'
+    ? { body: JSON.stringify(entry.body), contentType: 'application/json' }
+    : { body: form(entry.body), contentType: 'application/x-www-form-urlencoded' };
 }
 
 /** The delivery as a kit fixture, for the kinds Socket Mode carries; null for the HTTP-only ones. */
