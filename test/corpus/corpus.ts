@@ -48,9 +48,9 @@ export function httpEncoding(entry: CorpusEntry): { body: string; contentType: s
   // What Socket Mode also carries is encoded by the kit, as every other test sends it.
   const fixture = socketFixture(entry);
   if (fixture) return httpForm(fixture);
-  return entry.kind === 'url_verification'
-    ? { body: JSON.stringify(entry.body), contentType: 'application/json' }
-    : { body: form(entry.body), contentType: 'application/x-www-form-urlencoded' };
+  if (entry.kind === 'ssl_check')
+    return { body: form(entry.body), contentType: 'application/x-www-form-urlencoded' };
+  return { body: JSON.stringify(entry.body), contentType: 'application/json' };
 }
 
 /** The delivery as a kit fixture, for the kinds Socket Mode carries; null for the HTTP-only ones. */
