@@ -1,6 +1,5 @@
-import { type Effect, effectName } from './action.js';
 import type { StepEvent } from './event.js';
-import { NextShape } from './stored-effect.js';
+import { NextShape, storedEffectName } from './stored-effect.js';
 
 /** How an effect that may name a step ended: its result, or its error when it failed for good. */
 export type EffectEnd = { status: 'done'; result: unknown } | { status: 'failed'; error: string };
@@ -46,18 +45,9 @@ export function stepEventFor(
       result: end.status === 'done' ? (end.result ?? null) : null,
       error: end.status === 'failed' ? end.error : null,
       data: continuation.data ?? null,
-      effect: effectName(effectOf(effect)),
+      effect: storedEffectName(effect),
       from: origin?.deliveryId ?? fallback.from,
       threadTs: origin?.threadTs ?? null,
     },
   };
-}
-
-/** Enough of an effect to name it. */
-function effectOf(effect: object): Effect {
-  const type = Reflect.get(effect, 'type');
-  if (type === 'api') return { type, method: Reflect.get(effect, 'method'), args: {} };
-  if (type === 'task') return { type, name: String(Reflect.get(effect, 'name')), input: null };
-  if (type === 'later') return { type, delayMs: 0, next: {} };
-  return { type: 'store', op: String(type) };
 }

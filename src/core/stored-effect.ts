@@ -69,3 +69,21 @@ export function storedEffectSchema<W extends StoreWrite>(writes: z.ZodType<W>): 
     schemas.store,
   ]);
 }
+
+const field = (value: object, key: string): unknown => (key in value ? Reflect.get(value, key) : undefined);
+
+/**
+ * The name of an effect as stored (a row's `action`, unchecked), as `effectName` names a typed one:
+ * the method, `task <name>`, the store op, or the type.
+ */
+export function storedEffectName(action: unknown): string {
+  if (typeof action !== 'object' || action === null) return 'effect';
+  const type = field(action, 'type');
+  const method = field(action, 'method');
+  const name = field(action, 'name');
+  const op = field(action, 'op');
+  if (type === 'api' && typeof method === 'string') return method;
+  if (type === 'task' && typeof name === 'string') return `task ${name}`;
+  if (type === 'store' && typeof op === 'string') return op;
+  return typeof type === 'string' ? type : 'effect';
+}

@@ -1,5 +1,6 @@
 import { sql } from 'drizzle-orm';
 import * as z from 'zod';
+import { storedEffectName } from '../core/stored-effect.js';
 import type { Database } from './database.js';
 import { rows } from './rows.js';
 
@@ -73,7 +74,7 @@ const EffectRow = z.object({
   id: z.coerce.number(),
   delivery_id: z.coerce.number(),
   position: z.coerce.number(),
-  name: z.string().nullable(),
+  action: z.unknown(),
   status: z.string(),
 });
 
@@ -90,10 +91,8 @@ export async function deliveryChain(db: Database, id: number, depth = 20): Promi
   const node = async (delivery: z.infer<typeof NodeRow>, level: number): Promise<ChainNode> => {
     const effects = rows(
       await db.execute(sql`
-        select id, delivery_id, position, status,
-               coalesce(action->>'method', case when action->>'type' = 'task' then 'task ' || (action->>'name') end,
-                        action->>'op', action->>'type') as name
-        from outbox where delivery_id = ${delivery.id} order by position`),
+        select id, delivery_id, position, status, action from outbox
+        where delivery_id = ${delivery.id} order by position`),
       EffectRow,
     );
     const steps =
@@ -109,7 +108,7 @@ export async function deliveryChain(db: Database, id: number, depth = 20): Promi
         return {
           id: e.id,
           position: e.position,
-          name: e.name ?? 'effect',
+          name: storedEffectName(e.action),
           status: e.status,
           step: step ? await node({ ...step, kind: 'step' }, level + 1) : null,
         };

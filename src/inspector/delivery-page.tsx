@@ -1,4 +1,5 @@
 /** @jsxImportSource hono/jsx */
+import { storedEffectName } from '../core/stored-effect.js';
 import type { ChainNode } from '../db/chain.js';
 import type { DeliveryRow } from '../db/inspect.js';
 import { redactValue } from '../log/redact.js';
@@ -92,7 +93,7 @@ export function DeliveryPage(props: {
             ? row.effects.map((e) => (
                 <tr data-effect={e.id}>
                   <td>{e.position}</td>
-                  <td>{effectLabel(e.action)}</td>
+                  <td>{storedEffectName(e.action)}</td>
                   <td>
                     <Status status={e.status} />
                   </td>
@@ -140,6 +141,8 @@ export function DeliveryPage(props: {
           </button>{' '}
           <a href={`${base}/deliveries/${ref}/fixture.json`}>Save as fixture</a>
         </form>
+      ) : (entry?.kind ?? row?.kind) === 'step' ? (
+        <p>A step is not replayed on its own: replay the delivery the conversation started from.</p>
       ) : (
         <p>
           The event was not kept (DELIVERY_PAYLOADS is off, and this process did not take it): it cannot be
@@ -200,9 +203,4 @@ const redactText = (text: string | null) => (text === null ? null : String(redac
 
 function isRecord(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
-
-function effectLabel(action: unknown): string {
-  if (!isRecord(action)) return 'effect';
-  return String(action.method ?? action.op ?? action.type ?? 'effect');
 }

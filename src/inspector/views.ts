@@ -1,4 +1,5 @@
 import type { Context } from 'hono';
+import { storedEffectName } from '../core/stored-effect.js';
 import {
   type DeliveryRow,
   type EffectRow,
@@ -67,15 +68,7 @@ export const PAGE_SIZE = 50;
 
 /** An outbox row as the list shows it: pending with an error is a retry waiting. */
 export function effectSeen(row: EffectRow): EffectSeen {
-  const name =
-    typeof row.action === 'object' && row.action !== null
-      ? String(
-          ('method' in row.action && row.action.method) ||
-            ('op' in row.action && row.action.op) ||
-            ('type' in row.action && row.action.type) ||
-            'effect',
-        )
-      : 'effect';
+  const name = storedEffectName(row.action);
   const status =
     row.status === 'done'
       ? 'done'

@@ -49,6 +49,9 @@ describe('a conversation in the inspector', () => {
     const step = /href="\/_inspect\/deliveries\/(d\d+)">org-summary-ready</.exec(chain)?.[1];
     const stepPage = await page(`/_inspect/deliveries/${step}`);
     expect(stepPage.status).toBe(200);
+    expect(stepPage.html).toContain(
+      'A step is not replayed on its own: replay the delivery the conversation started from.',
+    );
     const origin = /<p data-testid="step-origin">([\s\S]*?)<\/p>/.exec(stepPage.html)?.[1] ?? '';
     expect(origin.replace(/<[^>]+>/g, '').replace(/\s+/g, ' ')).toBe(
       'A step of step org-reply-posted: the result of its effect #0.',
