@@ -51,7 +51,8 @@ export function logDelivery(
   logger[level](what, {
     ...fields,
     handler: taken.handler ?? 'none',
-    ack: `${ackMs.toFixed(1)}ms`,
+    // A step is not acked to anyone: its time is routing and recording.
+    [event.source === 'step' ? 'took' : 'ack']: `${ackMs.toFixed(1)}ms`,
     effects: taken.recorded === 'duplicate' ? 'duplicate' : taken.effects.length || undefined,
     error: taken.error ?? undefined,
   });

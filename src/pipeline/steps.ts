@@ -20,8 +20,8 @@ export interface StepParts<T extends AppTypes> {
 
 /**
  * The executor's `steps`: routes the step an effect's end names to its pure handler, records the
- * effect's end, the step and the step's effects in one transaction, logs the step's line and runs
- * its effects. False when the effect names no step for this end.
+ * effect's end, the step and the step's effects in one statement (batched with the steps that end
+ * together), logs the step's line and runs its effects. False when the effect names no step for this end.
  */
 export function continueWith<T extends AppTypes>(parts: StepParts<T>) {
   const recorder = new StepRecorder<Effect<T['write']>>(parts.store.raw, parts.lease, parts.ctx.now);

@@ -288,7 +288,7 @@ export class Executor<E extends Effect> {
   }
 
   /**
-   * Ends the effect and records its step in one transaction (the pipeline's `steps`). A store that
+   * Ends the effect and records its step in one statement (the pipeline's `steps`). A store that
    * cannot take it now gets it again later, from memory (the effect stays leased here and never runs
    * again for it); a step that can never be recorded (its result cannot be stored) fails the effect.
    */

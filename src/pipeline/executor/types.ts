@@ -47,7 +47,7 @@ export interface ExecutorOptions extends Partial<RetryPolicy> {
   logger?: Logger;
   /**
    * Ends an effect that names a step for `end` (`.then` on success, `.catch` on failure for good):
-   * records the step with the effect's end in one transaction and runs it (the pipeline's
+   * records the step with the effect's end in one statement and runs it (the pipeline's
    * `continueWith`). False when the effect names no step for this end: the executor marks it itself.
    */
   steps?: (row: Claimed, end: EffectEnd) => Promise<boolean>;
