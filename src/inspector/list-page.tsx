@@ -67,12 +67,17 @@ export function Rows(props: { items: ListItem[]; base: string }) {
 const LIVE = `
 const status = document.getElementById('live');
 const es = new EventSource(BASE + '/events');
-let busy = false;
+// A change during a fetch is not dropped: one more fetch follows, so the last change is always shown.
+let busy = false, again = false;
 es.addEventListener('change', async () => {
-  if (busy) return; busy = true;
+  if (busy) { again = true; return; }
+  busy = true;
   try {
-    const url = new URL(location.href); url.searchParams.set('rows', '1');
-    const res = await fetch(url); document.getElementById('rows').innerHTML = await res.text();
+    do {
+      again = false;
+      const url = new URL(location.href); url.searchParams.set('rows', '1');
+      const res = await fetch(url); document.getElementById('rows').innerHTML = await res.text();
+    } while (again);
   } finally { busy = false; }
 });
 es.onopen = () => { status.textContent = '● live'; };
