@@ -21,7 +21,8 @@ runMain(async () => {
     throw new StartupError(
       `manifest.yaml: ${parsed.error.issues[0]?.path.join('.')}: ${parsed.error.issues[0]?.message}`,
     );
-  const problems = checkManifest(parsed.data, app.router.routes(), app.methods, settings.appUrl, app.scopes);
+  // What the routes declare (kinds, names, the methods each calls) is all the check reads of the code.
+  const problems = checkManifest(parsed.data, app.router.declarations(), settings.appUrl, app.scopes);
   problems.push(...checkInstallScopes(parsed.data)); // the install asks for exactly the manifest's scopes
   if (problems.length > 0)
     throw new StartupError(`manifest.yaml does not match the code:\n  ${problems.join('\n  ')}`);

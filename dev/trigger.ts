@@ -8,10 +8,12 @@
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { requireKeys } from '../src/config/settings.js';
+import { normalizeHttp } from '../src/core/normalize.js';
 import { nodeConfig, runMain, StartupError } from '../src/runtime/cli.js';
 import { DRY_RUN_PREFIX } from '../src/slack/dry-run.js';
 import { type Fixture, fixtureFolder, httpForm } from '../src/testing/fixtures.js';
 import { slackHeaders } from '../src/testing/signing.js';
+import { describeOutcome, fetchOutcome } from '../src/testing/trigger-outcome.js';
 import {
   buildTemplate,
   freshIds,
@@ -72,7 +74,6 @@ runMain(async () => {
     return;
   }
   let fixture: Fixture;
-  let expect: string;
   let target = values.url;
   if (isTemplate(name)) {
     try {
@@ -81,14 +82,12 @@ runMain(async () => {
       if (error instanceof TemplateError) throw new StartupError(error.message);
       throw error;
     }
-    expect = TEMPLATES[name].expect;
   } else if (fixtures.names().includes(name)) {
     if (values.channel) throw new StartupError('--channel works with templates only (mention, command, …)');
     if (rest.length > 1)
       throw new StartupError(`unexpected arguments after ${name}: ${rest.slice(1).join(' ')}`);
     target ??= rest[0];
     fixture = values.fresh ? freshIds(fixtures.load(name)) : fixtures.load(name);
-    expect = 'whatever its handler returns';
   } else {
     throw new StartupError(
       `no template or fixture named ${JSON.stringify(name)}: run npm run trigger to list them`,
@@ -119,8 +118,20 @@ runMain(async () => {
     );
   }
   if (!response.ok) throw new StartupError(`the server answered ${response.status}: its log says why`);
+  // What the delivery led to, as the server recorded it: read back from its inspector.
+  const inspect = new URL('/_inspect/', url);
+  const key = deliveryKey(fixture);
+  const token = process.env.INSPECTOR_TOKEN;
+  const outcome = key
+    ? await fetchOutcome(inspect, key, token ? { headers: { authorization: `Bearer ${token}` } } : {})
+    : null;
   console.log(
-    `effects run after the ack and appear in the server's log (and at ${new URL('/_inspect', url).href}): ${expect}; with SLACK_DRY_RUN=true each Slack call is a "${DRY_RUN_PREFIX} …" line, then "↳ <method> done"`,
+    outcome
+      ? describeOutcome(outcome)
+      : `what it led to is in the server's log and at ${inspect.href} (the inspector did not answer here)`,
+  );
+  console.log(
+    `with SLACK_DRY_RUN=true each Slack call is a "${DRY_RUN_PREFIX} …" line in the server's log; steps that follow are deliveries of their own, at ${inspect.href}`,
   );
   if (!fresh) {
     console.log(
@@ -128,6 +139,12 @@ runMain(async () => {
     );
   }
 });
+
+/** The key the server records the delivery under (its dedup key), as normalize derives it. */
+function deliveryKey(fixture: Fixture): string | null {
+  const result = normalizeHttp(httpForm(fixture));
+  return result.ok && result.value.type === 'event' ? result.value.event.deliveryId : null;
+}
 
 function parse() {
   return parseArgs({

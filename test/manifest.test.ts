@@ -1,15 +1,18 @@
 import { describe, expect, it } from 'vitest';
 import { linkApp } from '../src/app/index.js';
 import { createRoutes } from '../src/app/routes.js';
-import { ACME, GLOBEX, MemoryLookups, testContext } from '../src/app/testing.js';
-import type { StepEvent } from '../src/core/event.js';
-import { checkManifest, ManifestSchema } from '../src/manifest/check.js';
+import type { AppHandler } from '../src/app/types.js';
+import { api } from '../src/core/action.js';
+import type { BlockActionEvent } from '../src/core/event.js';
+import { checkManifest, type Manifest, ManifestSchema } from '../src/manifest/check.js';
 import { loadManifest, placeholderValues } from '../src/manifest/placeholders.js';
-import { fixtureEvent } from './helpers/events.js';
-import { fixtureNames } from './helpers/fixtures.js';
 
 const appUrl = new URL('https://app.example.com');
 const manifest = ManifestSchema.parse(loadManifest('manifest.yaml', placeholderValues({}, appUrl)));
+const routes = linkApp().router.declarations();
+/** What the check finds in manifest.yaml after `edit`, for the reference app. */
+const problems = (edit: (m: Manifest) => unknown) =>
+  checkManifest(ManifestSchema.parse(edit(manifest)), routes, appUrl);
 
 describe('manifest.yaml', () => {
   it('is a valid manifest for Socket Mode', () => {
@@ -19,93 +22,117 @@ describe('manifest.yaml', () => {
     ]);
   });
 
-  it('declares every event, command, scope and unfurl domain the code needs', () => {
-    expect(checkManifest(manifest, createRoutes().routes(), linkApp().methods, appUrl)).toEqual([]);
+  it('declares every event, command, scope and unfurl domain the routes need', () => {
+    expect(checkManifest(manifest, routes, appUrl)).toEqual([]);
+  });
+});
+
+describe('checkManifest', () => {
+  it('names a slash command the manifest lacks, and its scope', () => {
+    const found = problems((m) => ({
+      ...m,
+      features: { ...m.features, slash_commands: [] },
+      oauth_config: { scopes: { bot: m.oauth_config.scopes.bot.filter((s) => s !== 'commands') } },
+    }));
+    expect(found).toContain('features.slash_commands lacks /link');
+    expect(found.find((p) => p.startsWith('oauth_config.scopes.bot lacks commands'))).toMatch(
+      /^oauth_config\.scopes\.bot lacks commands \(needed by \/link, \/unlink(, .*)?\)$/,
+    );
   });
 
-  it('lists every Web API method the handlers return for the fixtures', async () => {
-    const router = createRoutes();
-    const seen = new Set<string>();
-    const contexts = [
-      testContext(),
-      testContext(
-        new MemoryLookups([ACME, GLOBEX], [{ teamId: 'T0001ACME', channelId: 'C0CHAN001', slug: 'acme' }]),
-      ),
-    ];
-    for (const ctx of contexts) {
-      for (const name of fixtureNames()) {
-        for (const effect of (await router.dispatch(fixtureEvent(name), ctx)).effects) {
-          if (effect.type === 'api') seen.add(effect.method);
-        }
-      }
-    }
-    // The steps of a mention with the product API: the summary (or its failure) updates the reply.
-    const message = { slug: 'acme', name: 'Acme Corp', channel: 'C0CHAN001', ts: '1.000001' };
-    for (const [name, result, error] of [
-      ['org-summary-ready', { summary: 'ok' }, null],
-      ['org-summary-failed', null, 'down'],
-    ] as const) {
-      const step: StepEvent = {
-        ...fixtureEvent('event_app_mention'),
-        deliveryId: `step:${name}`,
-        source: 'step',
-        kind: 'step',
-        name,
-        payload: { result, error, data: message, effect: 'task orgSummary', from: 'x', threadTs: null },
-      };
-      for (const effect of (await router.dispatch(step, contexts[0] ?? testContext())).effects) {
-        if (effect.type === 'api') seen.add(effect.method);
-      }
-    }
-    expect([...seen].sort()).toEqual([...linkApp().methods].sort());
+  it('names an event the manifest does not subscribe to', () => {
+    const found = problems((m) => ({
+      ...m,
+      settings: { ...m.settings, event_subscriptions: { bot_events: [] } },
+    }));
+    expect(found).toContain('settings.event_subscriptions.bot_events lacks link_shared');
   });
 
-  it('reports what a broken manifest lacks', () => {
-    const broken = ManifestSchema.parse({
+  it('asks for interactivity when a button, menu or modal is routed', () => {
+    const found = problems((m) => ({
+      ...m,
+      settings: { ...m.settings, interactivity: { is_enabled: false } },
+    }));
+    expect(found).toContain(
+      'settings.interactivity.is_enabled must be true (a block_action handler is registered)',
+    );
+  });
+
+  it('names the scope a called method needs, and the route that calls it', () => {
+    const found = problems((m) => ({
+      ...m,
+      oauth_config: { scopes: { bot: m.oauth_config.scopes.bot.filter((s) => s !== 'links:write') } },
+    }));
+    expect(found).toEqual([
+      'oauth_config.scopes.bot lacks links:write (needed by chat.unfurl in event:link_shared)',
+    ]);
+  });
+
+  it('asks for an unfurl domain covering APP_URL when a route calls chat.unfurl', () => {
+    const found = problems((m) => ({ ...m, features: { ...m.features, unfurl_domains: ['example.org'] } }));
+    expect(found).toEqual(['features.unfurl_domains does not cover app.example.com (APP_URL)']);
+  });
+
+  it('fails on a handler that calls a method whose scope the manifest lacks, naming the scope and the route', () => {
+    const router = createRoutes().on(
+      'block_action',
+      'orgstatus_react',
+      (event) => [api('reactions.add', { channel: event.channelId ?? '', timestamp: '1.2', name: 'eyes' })],
+      {
+        calls: ['reactions.add'],
+      },
+    );
+    expect(checkManifest(manifest, router.declarations(), appUrl)).toEqual([
+      'oauth_config.scopes.bot lacks reactions:write (needed by reactions.add in block_action:orgstatus_react)',
+    ]);
+  });
+
+  it('does not compile a route whose handler calls a method it does not declare', () => {
+    const react = (() => [
+      api('reactions.add', { channel: 'C1', timestamp: '1.2', name: 'eyes' }),
+    ]) satisfies AppHandler<BlockActionEvent>;
+    // @ts-expect-error reactions.add is not among the route's calls: `npm run typecheck` fails here
+    createRoutes().on('block_action', 'orgstatus_react', react, { calls: ['chat.postEphemeral'] });
+    // @ts-expect-error a route that declares no calls may not call Slack at all
+    createRoutes().on('block_action', 'orgstatus_react', react);
+    expect(
+      createRoutes()
+        .on('block_action', 'x', react, { calls: ['reactions.add'] })
+        .routes(),
+    ).toContain('block_action:x');
+  });
+
+  it('asks for shortcuts in features.shortcuts, with the commands scope', () => {
+    const router = createRoutes()
+      .on('shortcut', 'new_link', () => [])
+      .on('message_shortcut', 'link_message', () => []);
+    expect(checkManifest(manifest, router.declarations(), appUrl)).toEqual([
+      'features.shortcuts lacks a global shortcut with callback_id new_link',
+      'features.shortcuts lacks a message shortcut with callback_id link_message',
+    ]);
+    const declared = ManifestSchema.parse({
       ...manifest,
-      features: { ...manifest.features, unfurl_domains: ['example.org'], slash_commands: [] },
-      oauth_config: { scopes: { bot: ['chat:write'] } },
-      settings: {
-        ...manifest.settings,
-        interactivity: { is_enabled: false },
-        event_subscriptions: { bot_events: ['app_mention'] },
+      features: {
+        ...manifest.features,
+        shortcuts: [
+          { name: 'New link', type: 'global', callback_id: 'new_link', description: 'Link a channel' },
+          { name: 'Link it', type: 'message', callback_id: 'link_message', description: 'Link this' },
+        ],
       },
     });
-    expect(checkManifest(broken, createRoutes().routes(), linkApp().methods, appUrl)).toEqual([
-      'features.slash_commands lacks /link',
-      'oauth_config.scopes.bot lacks commands (needed by /link)',
-      'features.slash_commands lacks /unlink',
-      'oauth_config.scopes.bot lacks commands (needed by /unlink)',
-      'oauth_config.scopes.bot lacks app_mentions:read (needed by the app_mention event)',
-      'settings.event_subscriptions.bot_events lacks link_shared',
-      'oauth_config.scopes.bot lacks links:read (needed by the link_shared event)',
-      'settings.event_subscriptions.bot_events lacks app_home_opened',
-      'settings.event_subscriptions.bot_events lacks app_uninstalled',
-      'settings.event_subscriptions.bot_events lacks tokens_revoked',
-      'settings.interactivity.is_enabled must be true (a block_action handler is registered)',
-      'settings.interactivity.is_enabled must be true (a options handler is registered)',
-      'settings.interactivity.is_enabled must be true (a view_submission handler is registered)',
-      'oauth_config.scopes.bot lacks links:write (needed by chat.unfurl)',
-      'features.unfurl_domains does not cover app.example.com (APP_URL)',
-    ]);
-  });
-
-  it('asks for the scopes of any Web API method the app declares', () => {
-    const methods = [...linkApp().methods, 'reactions.add', 'conversations.history'] as const;
-    expect(checkManifest(manifest, createRoutes().routes(), methods, appUrl)).toEqual([
-      'oauth_config.scopes.bot lacks reactions:write (needed by reactions.add)',
-      'oauth_config.scopes.bot lacks channels:history (needed by conversations.history)',
-    ]);
+    expect(checkManifest(declared, router.declarations(), appUrl)).toEqual([]);
   });
 
   it('names a method whose scopes it does not know, until the app declares them', () => {
-    const methods = ['admin.conversations.search'] as const;
-    expect(checkManifest(manifest, createRoutes().routes(), methods, appUrl)).toEqual([
-      "admin.conversations.search: its scopes are unknown here: declare them in the app (scopes: { 'admin.conversations.search': [...] })",
-    ]);
+    const router = createRoutes().on('command', '/search', () => [api('admin.conversations.search', {})], {
+      calls: ['admin.conversations.search'],
+    });
+    expect(checkManifest(manifest, router.declarations(), appUrl)).toContain(
+      "admin.conversations.search (called in command:/search): its scopes are unknown here: declare them in the app (scopes: { 'admin.conversations.search': [...] })",
+    );
     const declared = { 'admin.conversations.search': ['admin.conversations:read'] };
-    expect(checkManifest(manifest, createRoutes().routes(), methods, appUrl, declared)).toEqual([
-      'oauth_config.scopes.bot lacks admin.conversations:read (needed by admin.conversations.search)',
-    ]);
+    expect(checkManifest(manifest, router.declarations(), appUrl, declared)).toContain(
+      'oauth_config.scopes.bot lacks admin.conversations:read (needed by admin.conversations.search in command:/search)',
+    );
   });
 });

@@ -42,8 +42,7 @@ async function seen(text: string, count: number): Promise<string[]> {
   return serverLines(text);
 }
 
-const EFFECTS_HINT = (expect: string) =>
-  `effects run after the ack and appear in the server's log (and at http://127.0.0.1:${port}/_inspect): ${expect}; with SLACK_DRY_RUN=true each Slack call is a "dry run: …" line, then "↳ <method> done"`;
+const DRY_RUN_HINT = `with SLACK_DRY_RUN=true each Slack call is a "dry run: …" line in the server's log; steps that follow are deliveries of their own, at http://127.0.0.1:${port}/_inspect/`;
 
 beforeAll(async () => {
   await fake.start();
@@ -80,7 +79,8 @@ describe('npm run trigger against dev:http in dry run', () => {
     expect(sent?.[1]).toBe(URL_LINE);
     expect(mention.lines.slice(1)).toEqual([
       '200 (empty body)',
-      EFFECTS_HINT('chat.postMessage (a reply in the thread)'),
+      'handler event:app_mention: chat.postMessage done',
+      DRY_RUN_HINT,
     ]);
     const ts = sent?.[3] ?? '';
     const [unlinked] = await seen('dry run: chat.postMessage', 1);
@@ -98,9 +98,10 @@ describe('npm run trigger against dev:http in dry run', () => {
         `^sent command \\(command_link\\) to ${URL_LINE}: trigger_id \\d+\\.\\d{10}\\.[0-9a-f]{32} \\(fresh\\)$`,
       ),
     );
-    expect(link.lines[1]).toBe(
+    expect(link.lines.slice(1, 3)).toEqual([
       '200 {"response_type":"in_channel","text":"<@U0USER001> linked this channel to <https://app.example.com/orgs/acme|Acme Corp>."}',
-    );
+      'handler command:/link: link_channel done',
+    ]);
     await seen('↳ link_channel done', 1);
 
     // The same template again: new ids, so it is a new delivery, and now the channel is linked.
@@ -134,13 +135,15 @@ describe('npm run trigger against dev:http in dry run', () => {
     expect(first.lines).toEqual([
       `sent block_actions_link_channel to ${URL_LINE}: trigger_id 1000.3000.faketrigger06`,
       '200 (empty body)',
-      EFFECTS_HINT('whatever its handler returns'),
+      'handler block_action:link_channel: views.open done',
+      DRY_RUN_HINT,
       "sent with the fixture's own ids: sending it again is a duplicate (acked, nothing runs); --fresh gives it new ids",
     ]);
     await seen('dry run: views.open', before + 1);
 
     const again = await trigger('block_actions_link_channel');
     expect(again.code).toBe(0);
+    expect(again.lines[2]).toBe('a duplicate of a delivery the server has: acked, nothing ran');
     await seen('effects=duplicate', 1);
 
     const fresh = await trigger('block_actions_link_channel', '--fresh');
@@ -150,7 +153,7 @@ describe('npm run trigger against dev:http in dry run', () => {
         `^sent block_actions_link_channel to ${URL_LINE}: trigger_id \\d+\\.\\d{10}\\.[0-9a-f]{32} \\(fresh\\)$`,
       ),
     );
-    expect(fresh.lines).toHaveLength(3); // no "duplicate" note
+    expect(fresh.lines).toHaveLength(4); // no "duplicate" note
     const opens = await seen('dry run: views.open', before + 2);
     expect(opens).toHaveLength(before + 2);
     expect(serverLines('effects=duplicate')).toHaveLength(1);

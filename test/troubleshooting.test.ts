@@ -81,7 +81,7 @@ const appUrl = new URL('https://app.example.com');
 /** What manifest:check finds in manifest.yaml after `edit`. */
 function problems(edit: (manifest: Manifest) => Manifest): string[] {
   const manifest = ManifestSchema.parse(loadManifest('manifest.yaml', placeholderValues({}, appUrl)));
-  return checkManifest(edit(manifest), linkApp().router.routes(), linkApp().methods, appUrl);
+  return checkManifest(edit(manifest), linkApp().router.declarations(), appUrl);
 }
 
 /** A bot token source with no token for any workspace. */

@@ -7,7 +7,25 @@ export const IDS = {
   linkModal: 'link_channel',
   orgBlock: 'org',
   orgPicker: 'org_picker',
+  answerFeedback: 'answer_feedback',
 } as const;
+
+/** The feedback buttons under a complete answer (Slack's `context_actions` block). */
+export function feedbackBlocks(): KnownBlock[] {
+  return [
+    {
+      type: 'context_actions',
+      elements: [
+        {
+          type: 'feedback_buttons',
+          action_id: IDS.answerFeedback,
+          positive_button: { text: { type: 'plain_text', text: 'Good answer' }, value: 'good' },
+          negative_button: { text: { type: 'plain_text', text: 'Bad answer' }, value: 'bad' },
+        },
+      ],
+    },
+  ];
+}
 
 /** Escapes text for Slack mrkdwn: `&`, `<` and `>` are control characters there. */
 export function mrkdwn(text: string): string {

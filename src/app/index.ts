@@ -18,7 +18,6 @@ export function linkApp(logger?: Logger) {
     settings: parseSettings,
     lookups: (store) => new DbLookups(store),
     writes: { schema: WriteSchema, apply: applyWrite },
-    methods: ['chat.postMessage', 'chat.update', 'chat.unfurl', 'views.open', 'views.publish'],
     tasks: (settings) => appTasks(settings),
   });
 }

@@ -43,7 +43,7 @@ export function testContext(
 ): HandlerContext<LinkApp> {
   return {
     lookups,
-    settings: { appUrl: new URL('https://app.example.com'), productApi },
+    settings: { appUrl: new URL('https://app.example.com'), productApi, model: null, scriptDelayMs: 0 },
     now: () => new Date('2026-11-25T12:00:00Z'),
   };
 }

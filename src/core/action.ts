@@ -1,19 +1,22 @@
 import type { Block, KnownBlock, Option, OptionGroup, View } from '@slack/types';
 import { type Chainable, chainable, type LaterEffect, type Next, type TaskEffect } from './conversation.js';
 import type { EventKind } from './event.js';
+import type { StopStreamEffect, StreamEffect } from './stream.js';
 import type { ApiArgs, ApiMethod } from './web-api.js';
 
 export { later, taskBuilder } from './conversation.js';
+export { stopStream, streamBuilder } from './stream.js';
 
 export type { ApiArgs, ApiMethod, ApiResult } from './web-api.js';
 
 /**
  * A Slack Web API call, run after the ack: any method @slack/web-api knows. Its arguments were typed
  * by `api()` when the handler built it; stored, they are the plain object WebClient would send.
+ * `M` narrows the method, so a route can say which methods its handler may call.
  */
-export interface ApiCall {
+export interface ApiCall<M extends ApiMethod = ApiMethod> {
   type: 'api';
-  method: ApiMethod;
+  method: M;
   args: object;
   /** The step its result feeds (`.then`), or its failure for good (`.catch`). */
   next?: Next;
@@ -81,11 +84,24 @@ export type Ack =
 export type AckBody = Ack['body'];
 
 /** The effects the framework itself runs. */
-export type FrameworkEffect = ApiCall | Respond | Uninstall | TaskEffect | LaterEffect;
-/** Everything that happens after the ack; `W` is the app's store writes. */
-export type Effect<W extends StoreWrite = StoreWrite> = FrameworkEffect | W;
+export type FrameworkEffect =
+  | ApiCall
+  | Respond
+  | Uninstall
+  | TaskEffect
+  | LaterEffect
+  | StreamEffect
+  | StopStreamEffect;
+/**
+ * Everything that happens after the ack; `W` is the app's store writes, `M` the Web API methods
+ * its calls may use (all of them unless narrowed).
+ */
+export type Effect<W extends StoreWrite = StoreWrite, M extends ApiMethod = ApiMethod> =
+  | Exclude<FrameworkEffect, ApiCall>
+  | ApiCall<M>
+  | W;
 /** What a handler returns: at most one ack, and effects. */
-export type Action<W extends StoreWrite = StoreWrite> = Ack | Effect<W>;
+export type Action<W extends StoreWrite = StoreWrite, M extends ApiMethod = ApiMethod> = Ack | Effect<W, M>;
 /** Every effect type: each needs a runner and a stored schema (the `never` checks hold that). */
 export type EffectType = Effect['type'];
 
@@ -123,8 +139,8 @@ export const ack = {
  * Builds a Web API call action with the method's own argument type, for any method:
  * @example api('chat.postMessage', { channel, text: 'Looking…' }).then('reply-posted', { slug })
  */
-export function api<M extends ApiMethod>(method: M, args: ApiArgs<M>): Chainable<ApiCall> {
-  return chainable<ApiCall>({ type: 'api', method, args });
+export function api<M extends ApiMethod>(method: M, args: ApiArgs<M>): Chainable<ApiCall<NoInfer<M>>> {
+  return chainable<ApiCall<M>>({ type: 'api', method, args });
 }
 
 /** Builds a `respond` action: a message posted to the delivery's response_url after the ack. */
@@ -146,6 +162,9 @@ export function effectName(effect: Effect): string {
       return effect.op;
     case 'task':
       return `task ${effect.name}`;
+    case 'stream':
+      return `stream ${effect.name}`;
+    case 'stop_stream':
     case 'respond':
     case 'uninstall':
     case 'later':

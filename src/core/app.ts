@@ -20,11 +20,12 @@ export interface SlackApp<T extends AppTypes = AppTypes, S = unknown> {
     schema: z.ZodType<T['write']>;
     apply(store: S, write: T['write']): Promise<void>;
   };
-  /** The Web API methods the handlers call, so the manifest check can ask for their scopes. */
-  methods: readonly ApiMethod[];
   /** The app's tasks (its non-Slack work) by the name `task(name, input)` uses, given its settings. */
   tasks?(settings: T['settings']): TaskTable;
-  /** Bot scopes of methods the manifest check has no table entry for (it says which). */
+  /**
+   * Bot scopes of methods the manifest check has no table entry for (it says which). The methods
+   * themselves come from the routes (`calls` in `router.on`), never from a list kept here.
+   */
   scopes?: Partial<Record<ApiMethod, readonly string[]>>;
 }
 

@@ -102,13 +102,29 @@ export interface DeclaredTask<I = unknown, O = unknown> extends TaskDeclaration<
   execute(input: unknown, options: TaskRunOptions): Promise<TaskOutcome<O>>;
 }
 
-/** The app's tasks by name. */
-export type TaskTable = Record<
-  string,
-  { execute(input: unknown, options: TaskRunOptions): Promise<TaskOutcome<unknown>> }
->;
+/** A task as the executor sees it: input checked, runner called, output checked. */
+export interface RunnableTask {
+  execute(input: unknown, options: TaskRunOptions): Promise<TaskOutcome<unknown>>;
+}
 
-const firstIssue = (error: z.ZodError) => {
+/** A stream task as the executor sees it (`defineStream`, src/core/stream.ts). */
+export interface OpenableStream {
+  open(
+    input: unknown,
+    options: TaskRunOptions,
+  ): { ok: true; parts: AsyncIterable<unknown> } | { ok: false; error: string };
+}
+
+/** The app's tasks and stream tasks by name. */
+export type TaskTable = Record<string, RunnableTask | OpenableStream>;
+
+/** The names of a task table's (non-stream) tasks. */
+export type TaskNames<Table extends TaskTable> = {
+  [N in keyof Table & string]: Table[N] extends RunnableTask ? N : never;
+}[keyof Table & string];
+
+/** A zod error's first issue, as `path: message`. */
+export const firstIssue = (error: z.ZodError) => {
   const issue = error.issues[0];
   return issue ? `${issue.path.map(String).join('.') || '(root)'}: ${issue.message}` : 'invalid';
 };
@@ -133,7 +149,7 @@ export function defineTask<I, O>(declaration: TaskDeclaration<I, O>): DeclaredTa
  * @example const task = taskBuilder<typeof tasks>(); task('orgSummary', { slug }).then('summary-ready')
  */
 export function taskBuilder<Table extends TaskTable>() {
-  return <N extends keyof Table & string>(
+  return <N extends TaskNames<Table>>(
     name: N,
     input: Table[N] extends DeclaredTask<infer I, unknown> ? I : never,
   ): Chainable<TaskEffect> => chainable<TaskEffect>({ type: 'task', name, input });

@@ -3,6 +3,7 @@ import {
   type Ack,
   type AckBody,
   type Action,
+  type ApiMethod,
   type Effect,
   type StoreWrite,
 } from './action.js';
@@ -27,11 +28,25 @@ export type EventFor<K extends EventKind, N extends string> = K extends 'event'
       : EventsApiEvent<string> | OtherCallbackEvent
   : Extract<NormalizedEvent, { kind: K }>;
 
-/** A pure function from an event to the actions it causes; `T` is the app's look-ups, settings and writes. */
-export type Handler<T extends AppTypes = AppTypes, E = NormalizedEvent> = (
+/**
+ * A pure function from an event to the actions it causes; `T` is the app's look-ups, settings and
+ * writes, `M` the Web API methods it may call (any, unless narrowed).
+ */
+export type Handler<T extends AppTypes = AppTypes, E = NormalizedEvent, M extends ApiMethod = ApiMethod> = (
   event: E,
   ctx: HandlerContext<T>,
-) => Action<T['write']>[] | Promise<Action<T['write']>[]>;
+) => Action<T['write'], M>[] | Promise<Action<T['write'], M>[]>;
+
+/** What a route declares beside its handler: the Web API methods the handler may call. */
+export interface RouteOptions<C extends readonly ApiMethod[]> {
+  calls: C;
+}
+
+/** A registered route, as the manifest check reads it: `kind:name` and the methods it calls. */
+export interface RouteDeclaration {
+  route: string;
+  calls: readonly ApiMethod[];
+}
 
 /** What the router decided for one delivery. */
 export interface Routed<W extends StoreWrite = StoreWrite> {
@@ -65,21 +80,38 @@ function stamped<E extends Effect>(effects: E[], event: NormalizedEvent, now: ()
 /** The one route table: handlers by kind and name, and one dispatch for every kind. */
 export class Router<T extends AppTypes = AppTypes> {
   readonly #routes = new Map<string, Handler<T>>();
+  readonly #calls = new Map<string, readonly ApiMethod[]>();
 
   constructor(private readonly logger: Logger = console) {}
 
-  /** Registers `handler` for `kind` + `name` (event type, command, action_id or callback_id). */
-  on<K extends EventKind, N extends string>(kind: K, name: N, handler: Handler<T, EventFor<K, N>>): this {
+  /**
+   * Registers `handler` for `kind` + `name` (event type, command, action_id or callback_id), with
+   * the Web API methods it may call (`calls`, from which the manifest check derives scopes). A
+   * handler that can return an `api(method, …)` not in `calls` does not compile.
+   * @example .on('block_action', 'refresh', actionRefresh, { calls: ['chat.postEphemeral'] })
+   */
+  on<K extends EventKind, N extends string, const C extends readonly ApiMethod[] = []>(
+    kind: K,
+    name: N,
+    handler: Handler<T, EventFor<K, N>, NoInfer<C[number]>>,
+    options?: RouteOptions<C>,
+  ): this {
     const key = `${kind}:${name}`;
     if (this.#routes.has(key)) throw new Error(`a handler for ${key} is already registered`);
     // The table holds every kind; dispatch only calls a handler with the kind and name it was registered for.
     this.#routes.set(key, handler as Handler<T>);
+    this.#calls.set(key, options?.calls ?? []);
     return this;
   }
 
   /** The `kind:name` keys registered, for manifest checks. */
   routes(): string[] {
     return [...this.#routes.keys()];
+  }
+
+  /** Every route with the Web API methods it declared: what the manifest check derives scopes from. */
+  declarations(): RouteDeclaration[] {
+    return [...this.#calls].map(([route, calls]) => ({ route, calls }));
   }
 
   /**

@@ -1,6 +1,7 @@
 import * as z from 'zod';
 import type { ApiCall, Effect, EffectType, Respond, StoreWrite } from './action.js';
 import type { LaterEffect, Next, TaskEffect } from './conversation.js';
+import type { StopStreamEffect, StreamEffect } from './stream.js';
 import { API_METHOD_NAME } from './web-api.js';
 
 const ContinuationShape = z.object({ step: z.string().min(1), data: z.unknown().optional() });
@@ -30,6 +31,21 @@ const RespondShape = z.object({
   url: z.url(),
   body: z.record(z.string(), z.unknown()),
 });
+// Blocks were typed by the handler's builder; stored, they are Slack's plain objects.
+const StreamShape = z.object({
+  type: z.literal('stream'),
+  name: z.string().min(1),
+  input: z.unknown(),
+  to: z.object({
+    channel: z.string().min(1),
+    thread_ts: z.string().min(1),
+    recipient_user_id: z.string().optional(),
+    recipient_team_id: z.string().optional(),
+    task_display_mode: z.enum(['timeline', 'plan']).optional(),
+  }),
+  blocks: z.array(z.record(z.string(), z.unknown())).optional(),
+  next: NextShape.optional(),
+});
 
 /**
  * The schema of an effect read back from the outbox, for an app whose store writes `writes` parses.
@@ -58,6 +74,12 @@ export function storedEffectSchema<W extends StoreWrite>(writes: z.ZodType<W>): 
       dueAt: z.number().optional(),
       next: NextShape,
     }) satisfies z.ZodType<LaterEffect>,
+    stream: z.custom<StreamEffect>((value) => StreamShape.safeParse(value).success),
+    stop_stream: z.object({
+      type: z.literal('stop_stream'),
+      channel: z.string().min(1),
+      thread_ts: z.string().min(1),
+    }) satisfies z.ZodType<StopStreamEffect>,
     store: writes,
   } satisfies Record<EffectType, z.ZodType>;
   return z.union([
@@ -66,6 +88,8 @@ export function storedEffectSchema<W extends StoreWrite>(writes: z.ZodType<W>): 
     schemas.uninstall,
     schemas.task,
     schemas.later,
+    schemas.stream,
+    schemas.stop_stream,
     schemas.store,
   ]);
 }
@@ -84,6 +108,7 @@ export function storedEffectName(action: unknown): string {
   const op = field(action, 'op');
   if (type === 'api' && typeof method === 'string') return method;
   if (type === 'task' && typeof name === 'string') return `task ${name}`;
+  if (type === 'stream' && typeof name === 'string') return `stream ${name}`;
   if (type === 'store' && typeof op === 'string') return op;
   return typeof type === 'string' ? type : 'effect';
 }

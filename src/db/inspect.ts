@@ -4,6 +4,7 @@ import type { Database, RawSql } from './database.js';
 import { iso } from './outbox.js';
 import { rows } from './rows.js';
 import { storableJson } from './sqlstate.js';
+import type { StreamCall, StreamMessage, StreamRow } from './streams.js';
 
 /** What the inspector adds to a recorded delivery after its ack (the columns of migration 0002). */
 export interface Annotation {
@@ -73,8 +74,8 @@ const DeliveryRowSchema = z.object({
   ack_ms: z.coerce.number().nullable(),
   event: z.unknown(),
 });
-/** One recorded delivery and its effects. */
-export type DeliveryRow = z.infer<typeof DeliveryRowSchema> & { effects: EffectRow[] };
+/** One recorded delivery and its effects (and, read one at a time, its stream effects' streams). */
+export type DeliveryRow = z.infer<typeof DeliveryRowSchema> & { effects: EffectRow[]; streams?: StreamRow[] };
 
 /** Filters for `listDeliveries`; every one optional. */
 export interface DeliveryFilter {
@@ -132,7 +133,68 @@ export async function getDelivery(
     select id, dedup_key, kind, team_id, received_at, name, source, channel_id, user_id, handler, ack_ms, event
     from deliveries where ${where}`);
   const [row] = await withEffects(db, rows(result, DeliveryRowSchema));
-  return row ?? null;
+  if (!row) return null;
+  return {
+    ...row,
+    streams: await streamsOf(
+      db,
+      row.effects.map((e) => e.id),
+    ),
+  };
+}
+
+// jsonb comes back parsed from one driver and as text from the other.
+const jsonb = <T extends z.ZodType>(schema: T) =>
+  z.preprocess((value) => (typeof value === 'string' ? JSON.parse(value) : value), schema);
+const StreamMessageSchema = z.object({
+  ts: z.string(),
+  at: z.string(),
+  attempt: z.number(),
+  end: z.enum(['complete', 'continued', 'interrupted', 'stopped', 'time_limit']).nullable(),
+}) satisfies z.ZodType<StreamMessage>;
+const StreamCallSchema = z.object({
+  call: z.enum(['start', 'append', 'stop', 'close']),
+  at: z.string(),
+  ms: z.number(),
+  ts: z.string().nullable(),
+  chars: z.number(),
+  parts: z.number(),
+  text: z.string(),
+  error: z.string().optional(),
+}) satisfies z.ZodType<StreamCall>;
+const StreamRowSchema = z
+  .object({
+    outbox_id: z.coerce.number(),
+    channel: z.string(),
+    thread_ts: z.string(),
+    status: z.enum(['streaming', 'complete', 'stopped', 'time_limit', 'failed']),
+    messages: jsonb(z.array(StreamMessageSchema)),
+    calls: jsonb(z.array(StreamCallSchema)),
+    stop_requested: z.boolean(),
+    updated_at: date,
+  })
+  .transform(
+    (r): StreamRow => ({
+      outboxId: r.outbox_id,
+      channel: r.channel,
+      threadTs: r.thread_ts,
+      status: r.status,
+      messages: r.messages,
+      calls: r.calls,
+      stopRequested: r.stop_requested,
+      updatedAt: r.updated_at.toISOString(),
+    }),
+  );
+
+/** The streams (src/db/streams.ts) of these outbox rows, for the ones that are stream effects. */
+export async function streamsOf(db: Database, outboxIds: number[]): Promise<StreamRow[]> {
+  if (outboxIds.length === 0) return [];
+  const result = await db.execute(sql`
+    select outbox_id, channel, thread_ts, status, messages, calls,
+           stop_requested_at is not null as stop_requested, updated_at
+    from streams where outbox_id in (select jsonb_array_elements_text(${JSON.stringify(outboxIds)}::text::jsonb)::bigint)
+    order by outbox_id`);
+  return rows(result, StreamRowSchema);
 }
 
 async function withEffects(db: Database, list: z.infer<typeof DeliveryRowSchema>[]): Promise<DeliveryRow[]> {

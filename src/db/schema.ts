@@ -114,3 +114,47 @@ export const outbox = pgTable(
 );
 
 export type Installation = typeof installations.$inferSelect;
+
+/**
+ * Socket Mode's connection slots (Slack allows an app 10 connections): a slot is leased to the
+ * process whose connection uses it, and the lease ends with its owner (the owner's advisory lock).
+ */
+export const socketSlots = pgTable('socket_slots', {
+  slot: integer().primaryKey(),
+  /** The owner id of the process holding it; null when free. */
+  owner: text(),
+  /** Who that is, for people: `<host> pid <pid>`. */
+  holder: text(),
+  /** When it was last taken: claims across processes are spaced from this (staggered starts). */
+  takenAt: timestamp({ withTimezone: true }).notNull().defaultNow(),
+});
+
+/** The Socket Mode processes sharing the slots, so each knows its fair share; gone with their owner. */
+export const socketMembers = pgTable('socket_members', {
+  owner: text().primaryKey(),
+  holder: text().notNull(),
+  joinedAt: createdAt(),
+});
+
+/**
+ * A streamed answer's progress, one row per stream effect: the messages it was written into, its
+ * Slack calls, and a stop the user asked for (src/db/streams.ts).
+ */
+export const streams = pgTable(
+  'streams',
+  {
+    outboxId: bigint({ mode: 'number' })
+      .primaryKey()
+      .references(() => outbox.id, { onDelete: 'cascade' }),
+    channel: text().notNull(),
+    threadTs: text().notNull(),
+    status: text({ enum: ['streaming', 'complete', 'stopped', 'time_limit', 'failed'] })
+      .notNull()
+      .default('streaming'),
+    messages: jsonb().notNull().default([]),
+    calls: jsonb().notNull().default([]),
+    stopRequestedAt: timestamp({ withTimezone: true }),
+    updatedAt: createdAt(),
+  },
+  (t) => [index('streams_thread').on(t.channel, t.threadTs)],
+);

@@ -3,7 +3,12 @@ import { normalizeHttp } from '../core/normalize.js';
 import type { RefusalLog } from '../log/refusals.js';
 import type { Pipeline } from '../pipeline/build.js';
 import type { Unread } from './read-body.js';
-import { type HmacSha256, SignatureError, verifySlackRequest } from './verify-signature.js';
+import {
+  type HmacSha256,
+  SignatureError,
+  verifySlackRequest,
+  verifySlackRequestWith,
+} from './verify-signature.js';
 
 /** Slack's payloads are small; anything larger is not from Slack. */
 export const MAX_BODY_BYTES = 1024 * 1024;
@@ -70,13 +75,14 @@ export async function answerDelivery(
     return { status, json: { error: code, message } };
   };
   try {
-    await verifySlackRequest({
+    const signed = {
       signingSecret: services.signingSecret,
       body: request.body,
       signature: request.header('x-slack-signature'),
       timestamp: request.header('x-slack-request-timestamp'),
-      hmac: options.hmac,
-    });
+    };
+    if (options.hmac) verifySlackRequestWith(options.hmac, signed);
+    else await verifySlackRequest(signed);
   } catch (error) {
     if (error instanceof SignatureError) return refuse(401, error.code, error.message);
     throw error;

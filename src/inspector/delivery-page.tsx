@@ -6,6 +6,7 @@ import { redactValue } from '../log/redact.js';
 import { AckMs, EffectTail, type HeaderFacts, Json, Layout, Status, Time } from './layout.js';
 import { rawPayload } from './replay.js';
 import type { RingEntry } from './ring.js';
+import { StreamSection } from './stream-view.js';
 
 /** Splits a stored event into Slack's payload and the normalized fields around it. */
 function sides(event: Record<string, unknown>) {
@@ -93,7 +94,13 @@ export function DeliveryPage(props: {
             ? row.effects.map((e) => (
                 <tr data-effect={e.id}>
                   <td>{e.position}</td>
-                  <td>{storedEffectName(e.action)}</td>
+                  <td>
+                    {row.streams?.some((s) => s.outboxId === e.id) ? (
+                      <a href={`#stream-${e.id}`}>{storedEffectName(e.action)}</a>
+                    ) : (
+                      storedEffectName(e.action)
+                    )}
+                  </td>
                   <td>
                     <Status status={e.status} />
                   </td>
@@ -119,6 +126,9 @@ export function DeliveryPage(props: {
               ))}
         </tbody>
       </table>
+      {row ? (
+        <StreamSection effects={row.effects} streams={row.streams ?? []} receivedAt={row.received_at} />
+      ) : null}
       {props.chain?.effects.some((e) => e.step) ? (
         <>
           <h3>Conversation</h3>

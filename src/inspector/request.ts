@@ -31,7 +31,7 @@ export async function facts(inspector: Inspector): Promise<HeaderFacts> {
   return {
     mode: inspector.mode,
     connection: connection
-      ? `${connection.state}${connection.lastRefresh ? `, refreshed ${connection.lastRefresh.toISOString().slice(11, 19)}` : ''}`
+      ? `${connection.state}${connection.lastRefresh ? `, refreshed ${connection.lastRefresh.toISOString().slice(11, 19)}` : ''}${connection.connections ? `; ${connection.connections}` : ''}`
       : null,
     database: pipeline.database.where,
     version: inspector.version,

@@ -28,8 +28,8 @@ export interface Inspector {
   /** Where requests refused as not from this machine are logged; absent: not logged. */
   refused?: RefusalLog;
   mode: 'HTTP' | 'Socket Mode';
-  /** The Socket Mode connection's state and last refresh; absent over HTTP. */
-  connection?: () => { state: string; lastRefresh: Date | null };
+  /** The Socket Mode connection's state and last refresh (and connection counts); absent over HTTP. */
+  connection?: () => { state: string; lastRefresh: Date | null; connections?: string };
   version: string;
 }
 

@@ -1,6 +1,7 @@
 import * as z from 'zod';
 import type { ApiMethod } from '../core/action.js';
 import type { EventKind } from '../core/event.js';
+import type { RouteDeclaration } from '../core/router.js';
 import { METHOD_SCOPES } from './method-scopes.js';
 
 /** The parts of a Slack app manifest the check reads. https://api.slack.com/reference/manifests */
@@ -10,6 +11,7 @@ export const ManifestSchema = z.looseObject({
     bot_user: z.looseObject({ display_name: z.string() }).optional(),
     slash_commands: z.array(z.looseObject({ command: z.string(), description: z.string() })).default([]),
     unfurl_domains: z.array(z.string()).default([]),
+    shortcuts: z.array(z.looseObject({ callback_id: z.string(), type: z.string() })).default([]),
     // The split-view assistant (Slack retires it in 2027) and the agent view that replaces it.
     assistant_view: z.looseObject({}).optional(),
     agent_view: z.looseObject({}).optional(),
@@ -23,11 +25,17 @@ export const ManifestSchema = z.looseObject({
 });
 export type Manifest = z.infer<typeof ManifestSchema>;
 
+/** The subscriptions that deliver `message` events, one per conversation type. */
+const MESSAGE_EVENTS = ['message.channels', 'message.groups', 'message.im', 'message.mpim'] as const;
+
 /** Bot scopes each event subscription needs. */
 const EVENT_SCOPES: Record<string, string[]> = {
   app_mention: ['app_mentions:read'],
   link_shared: ['links:read'],
-  message: ['channels:history'],
+  'message.channels': ['channels:history'],
+  'message.groups': ['groups:history'],
+  'message.im': ['im:history'],
+  'message.mpim': ['mpim:history'],
   assistant_thread_started: ['assistant:write'],
   assistant_thread_context_changed: ['assistant:write'],
 };
@@ -58,56 +66,89 @@ const KIND_NEEDS: Record<EventKind, 'event' | 'command' | 'interactivity' | 'not
 /** Deliveries Slack sends every app with event subscriptions, without a subscription of their own. */
 const UNSUBSCRIBED_EVENTS: ReadonlySet<string> = new Set(['app_rate_limited']);
 const isKind = (kind: string): kind is EventKind => Object.hasOwn(KIND_NEEDS, kind);
+/** The `features.shortcuts` type a shortcut route needs. https://docs.slack.dev/reference/app-manifest */
+const SHORTCUT_TYPES: Partial<Record<EventKind, string>> = {
+  shortcut: 'global',
+  message_shortcut: 'message',
+};
 
-/** What the manifest must declare for `routes` (`kind:name`) and the Web API `methods` the handlers call. */
+/** Bot scopes of the methods a route calls, as the app declares or `METHOD_SCOPES` knows them. */
+type DeclaredScopes = Partial<Record<ApiMethod, readonly string[]>>;
+
+/**
+ * What the manifest must declare for the app's routes (`router.declarations()`): each route's
+ * event, command, shortcut or interactivity, and the scopes of the Web API methods it calls. Each
+ * problem names what is missing and the route that needs it.
+ */
 export function checkManifest(
   manifest: Manifest,
-  routes: string[],
-  methods: readonly ApiMethod[],
+  routes: readonly RouteDeclaration[],
   appUrl: URL,
   /** Scopes of methods `METHOD_SCOPES` does not list, as the app declares them. */
-  declared: Partial<Record<ApiMethod, readonly string[]>> = {},
+  declared: DeclaredScopes = {},
 ): string[] {
   const problems: string[] = [];
   const scopes = new Set(manifest.oauth_config.scopes.bot);
   const events = new Set(manifest.settings.event_subscriptions?.bot_events ?? []);
   const commands = new Set(manifest.features.slash_commands.map((c) => c.command));
+  const shortcuts = new Set(manifest.features.shortcuts.map((s) => `${s.type}:${s.callback_id}`));
+  // One line per missing scope, naming everything that needs it.
+  const lacking = new Map<string, string[]>();
   const need = (scope: string, why: string) => {
-    if (!scopes.has(scope)) problems.push(`oauth_config.scopes.bot lacks ${scope} (needed by ${why})`);
+    if (!scopes.has(scope)) lacking.set(scope, [...(lacking.get(scope) ?? []), why]);
   };
-  for (const route of routes) {
+  for (const { route, calls } of routes) {
     const [kind, ...rest] = route.split(':');
     const name = rest.join(':');
     if (!kind || !isKind(kind)) {
       problems.push(`route ${route} has no delivery kind the manifest knows`);
       continue;
     }
+    for (const method of calls) {
+      const needs = declared[method] ?? METHOD_SCOPES[method];
+      if (needs) for (const scope of needs) need(scope, `${method} in ${route}`);
+      else
+        problems.push(
+          `${method} (called in ${route}): its scopes are unknown here: declare them in the app (scopes: { '${method}': [...] })`,
+        );
+    }
     const needs = KIND_NEEDS[kind];
     if (needs === 'nothing') continue;
     if (needs === 'event') {
       if (UNSUBSCRIBED_EVENTS.has(name)) continue;
+      if (name === 'message') {
+        // Slack subscribes to messages per conversation type; any one delivers `message`.
+        const subscribed = MESSAGE_EVENTS.filter((event) => events.has(event));
+        if (subscribed.length === 0)
+          problems.push(`settings.event_subscriptions.bot_events lacks ${MESSAGE_EVENTS.join(' or ')}`);
+        for (const event of subscribed)
+          for (const scope of EVENT_SCOPES[event] ?? []) need(scope, `the ${event} event`);
+        continue;
+      }
       if (!events.has(name)) problems.push(`settings.event_subscriptions.bot_events lacks ${name}`);
       for (const scope of EVENT_SCOPES[name] ?? []) need(scope, `the ${name} event`);
       const views = EVENT_FEATURES[name];
       if (views && !views.some((view) => manifest.features[view]))
         problems.push(`features lacks ${views.join(' or ')} (needed by the ${name} event)`);
-    } else if (needs === 'command') {
+      continue;
+    }
+    if (needs === 'command') {
       if (!commands.has(name)) problems.push(`features.slash_commands lacks ${name}`);
       need('commands', name);
-    } else if (!manifest.settings.interactivity?.is_enabled) {
-      problems.push(`settings.interactivity.is_enabled must be true (a ${kind} handler is registered)`);
+      continue;
     }
+    if (!manifest.settings.interactivity?.is_enabled)
+      problems.push(`settings.interactivity.is_enabled must be true (a ${kind} handler is registered)`);
+    const type = SHORTCUT_TYPES[kind];
+    if (!type) continue;
+    if (!shortcuts.has(`${type}:${name}`))
+      problems.push(`features.shortcuts lacks a ${type} shortcut with callback_id ${name}`);
+    need('commands', `the ${name} shortcut`); // shortcuts, like slash commands, need `commands`
   }
-  for (const method of methods) {
-    const needs = declared[method] ?? METHOD_SCOPES[method];
-    if (needs) for (const scope of needs) need(scope, method);
-    else
-      problems.push(
-        `${method}: its scopes are unknown here: declare them in the app (scopes: { '${method}': [...] })`,
-      );
-  }
+  for (const [scope, whys] of lacking)
+    problems.push(`oauth_config.scopes.bot lacks ${scope} (needed by ${whys.join(', ')})`);
   if (
-    methods.includes('chat.unfurl') &&
+    routes.some((r) => r.calls.includes('chat.unfurl')) &&
     !manifest.features.unfurl_domains.some((d) => appUrl.hostname === d || appUrl.hostname.endsWith(`.${d}`))
   ) {
     problems.push(`features.unfurl_domains does not cover ${appUrl.hostname} (APP_URL)`);

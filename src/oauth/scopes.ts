@@ -7,8 +7,10 @@ import type { Manifest } from '../manifest/check.js';
  */
 export const BOT_SCOPES = [
   'app_mentions:read',
+  'assistant:write',
   'chat:write',
   'commands',
+  'im:history',
   'links:read',
   'links:write',
 ] as const;

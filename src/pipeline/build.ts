@@ -8,14 +8,16 @@ import { storedEffectSchema } from '../core/stored-effect.js';
 import type { DatabaseHandle, StoreHandle } from '../db/database.js';
 import { deleteInstallation } from '../db/installations.js';
 import { DeliveryRecorder, MAX_WAITING_RECORDS } from '../db/record.js';
+import { StreamStore } from '../db/streams.js';
 import { SlackClients } from '../slack/client.js';
 import { dryRunRunner } from '../slack/dry-run.js';
 import { slackRunner } from '../slack/execute.js';
 import { botTokens, tokenRefresh } from '../slack/tokens.js';
 import { type RunnerTable, runnerFrom } from './effects.js';
 import { type DrainReport, Executor, type ExecutorOptions } from './executor/executor.js';
-import { expiryLease, ownedLease } from './executor/lease.js';
+import { EFFECT_MAX_MS, expiryLease, ownedLease } from './executor/lease.js';
 import { continueWith } from './steps.js';
+import { STREAM_MAX_MS, type StreamRunnerOptions, streamRunner } from './stream/run-stream.js';
 import { type Taken, takeDelivery } from './take-delivery.js';
 import { runLater, taskRunner } from './tasks.js';
 
@@ -47,6 +49,8 @@ export interface PipelineOptions<T extends AppTypes> {
    * when it dies. Unset (Workers, Lambda): leases end by expiry (`EXPIRY_LEASE_MS`).
    */
   owner?: string;
+  /** Streamed answers' pacing and limits (tests shorten Slack's expiry). */
+  streams?: Pick<StreamRunnerOptions, 'intervalMs' | 'expiryMs' | 'renewMs' | 'timeLimitMs'>;
 }
 
 /** Wires the pipeline: the app's router and look-ups, the recorder, Slack clients and the executor. */
@@ -65,6 +69,19 @@ export function createPipeline<T extends AppTypes>(options: PipelineOptions<T>):
   });
   // SLACK_DRY_RUN: print each Slack call instead of making it; the effect is recorded as done.
   const slackOrDry = config.SLACK_DRY_RUN ? dryRunRunner(logger) : slack;
+  const lease = options.owner ? ownedLease(options.owner) : expiryLease;
+  const tasks = app.tasks?.(options.settings) ?? {};
+  // An answer may stream for minutes where a live owner holds its lease; under an expiry lease
+  // (Workers, Lambda) it must end before the lease could (it is cut short and says so).
+  const streamLimitMs = lease.owner ? STREAM_MAX_MS : EFFECT_MAX_MS - 10_000;
+  const streams = streamRunner({
+    tasks,
+    slack: slackOrDry,
+    store: new StreamStore(database.raw),
+    logger,
+    timeLimitMs: streamLimitMs,
+    ...options.streams,
+  });
   const runners: RunnerTable<T['write']> = {
     api: slackOrDry,
     respond: slackOrDry,
@@ -73,15 +90,16 @@ export function createPipeline<T extends AppTypes>(options: PipelineOptions<T>):
       botToken.clear(); // its tokens are gone
     },
     store: (effect) => app.writes.apply(database, effect),
-    task: taskRunner(app.tasks?.(options.settings)),
+    task: taskRunner(tasks),
     later: runLater,
+    stream: streams.stream,
+    stop_stream: streams.stop_stream,
   };
   const ctx: HandlerContext<T> = {
     lookups: app.lookups(database),
     settings: options.settings,
     now: () => new Date(),
   };
-  const lease = options.owner ? ownedLease(options.owner) : expiryLease;
   const steps = continueWith({
     router: app.router,
     ctx,
@@ -98,6 +116,8 @@ export function createPipeline<T extends AppTypes>(options: PipelineOptions<T>):
       logger,
       lease,
       steps,
+      // The executor stops waiting for an answer a minute after its own limit.
+      streamTimeoutMs: (options.streams?.timeLimitMs ?? streamLimitMs) + (lease.owner ? 60_000 : 5_000),
       ...options.executor,
     },
   );

@@ -32,6 +32,10 @@ export function runnerFrom<W extends StoreWrite>(table: RunnerTable<W>): EffectR
         return table.task(effect, target);
       case 'later':
         return table.later(effect, target);
+      case 'stream':
+        return table.stream(effect, target);
+      case 'stop_stream':
+        return table.stop_stream(effect, target);
       default:
         return unreachable(effect);
     }

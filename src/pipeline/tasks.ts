@@ -14,8 +14,8 @@ export const TASK_TIMEOUT_MS = 60_000;
 export function taskRunner(tasks: TaskTable = {}, timeoutMs = TASK_TIMEOUT_MS) {
   return async function runTask(effect: TaskEffect, target: EffectTarget): Promise<unknown> {
     const declaration = Object.hasOwn(tasks, effect.name) ? tasks[effect.name] : undefined;
-    if (!declaration)
-      throw new EffectError(`no task named ${effect.name}: declare it in the app's tasks`, {
+    if (!declaration || !('execute' in declaration))
+      throw new EffectError(`no task named ${effect.name}: declare it in the app's tasks (defineTask)`, {
         retryable: false,
       });
     const outcome = await declaration.execute(effect.input, {

@@ -13,9 +13,20 @@ export interface InspectorServer {
 /** Serves `/_inspect` on 127.0.0.1:`port` only; a port in use is a warning, not a failed start. */
 export async function startInspectorServer(
   inspector: Inspector,
-  options: { port: number; logger: Logger },
+  options: {
+    port: number;
+    logger: Logger;
+    /** `GET /healthz` on the same port (Socket Mode): its status and JSON body. */
+    health?: () => Promise<{ status: 200 | 503; body: object }>;
+  },
 ): Promise<InspectorServer | null> {
   const app = new Hono();
+  const { health } = options;
+  if (health)
+    app.get('/healthz', async (c) => {
+      const { status, body } = await health();
+      return c.json(body, status);
+    });
   app.route(
     '/_inspect',
     inspectorRoutes(async () => inspector),

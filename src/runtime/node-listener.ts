@@ -11,6 +11,7 @@ import {
   MAX_BODY_BYTES,
 } from '../http/delivery.js';
 import { BODY_TIMEOUT_MS, bodyTimeout, type ReadBody, tooLarge } from '../http/read-body.js';
+import { countdown } from '../pipeline/deadline.js';
 
 /**
  * The Node server's request listener: `POST /slack/events` goes from node:http straight to
@@ -114,10 +115,10 @@ function readRequestBody(
     const settle = (result: ReadBody | null) => {
       if (settled) return;
       settled = true;
-      clearTimeout(timer);
+      timer.cancel();
       resolve(result);
     };
-    const timer = setTimeout(() => settle(bodyTimeout(timeoutMs)), timeoutMs);
+    const timer = countdown(timeoutMs, () => settle(bodyTimeout(timeoutMs)));
     req.on('data', (chunk: Buffer) => {
       if (settled) return;
       size += chunk.byteLength;

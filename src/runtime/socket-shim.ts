@@ -11,11 +11,13 @@ import { createPipeline } from '../pipeline/build.js';
 import { startDrainLoop } from '../pipeline/executor/drain-loop.js';
 import { DRAIN_CONCURRENCY } from '../pipeline/executor/executor.js';
 import { keepAliveFetch } from '../slack/keep-alive-fetch.js';
-import { SocketLink, type SocketModeFatalError } from '../socket/connection.js';
+import type { SocketModeFatalError } from '../socket/connection.js';
 import { socketMount } from '../socket/mount.js';
+import { describeConnections, type PoolStatus, SocketPool } from '../socket/pool.js';
 import { startInspectorServer } from './inspector-server.js';
 import { BUILT } from './node-build.js';
 import { nodePeer } from './node-peer.js';
+import { socketHealth, socketSlots } from './socket-slots.js';
 import { VERSION } from './version.js';
 
 export interface RunningShim {
@@ -23,6 +25,8 @@ export interface RunningShim {
   inspectorUrl: string | null;
   /** Who may open it, for the start-up log (`describeAccess`). */
   inspectorAccess: InspectorAccess;
+  /** This process's Socket Mode connections and the group's (/healthz, the log). */
+  connections(): PoolStatus;
   /** Stops taking envelopes, finishes what is running (acks and effects), disconnects. */
   stop(): Promise<void>;
 }
@@ -53,7 +57,7 @@ export async function startSocketShim<T extends AppTypes>(options: {
     options.ownerLock === undefined
       ? await takeOwnerLock(database.driver, config.DATABASE_URL)
       : options.ownerLock;
-  let link: SocketLink | null = null;
+  let pool: SocketPool | null = null;
   const { pipeline, inspector } = withInspector(
     createPipeline({ ...options, config, owner: ownerLock?.owner, slackFetch: fetch }),
     {
@@ -63,30 +67,40 @@ export async function startSocketShim<T extends AppTypes>(options: {
       version: VERSION,
       built: options.built ?? BUILT,
       peer: nodePeer,
-      connection: () => link?.status() ?? { state: 'starting', lastRefresh: null },
+      connection: () => {
+        const status = pool?.status();
+        if (!status) return { state: 'starting', lastRefresh: null };
+        return { ...status, connections: describeConnections(status) };
+      },
     },
   );
   const mount = socketMount(pipeline, logger);
-  link = new SocketLink({
+  pool = new SocketPool({
     appToken: config.SLACK_APP_TOKEN,
     slackApiUrl: config.SLACK_API_URL,
     fetch,
     logger,
     onFatal: options.onFatal,
     onEnvelope: mount.onEnvelope,
+    ...socketSlots(database, ownerLock),
   });
-  await link.start();
+  await pool.start();
   const drain = startDrainLoop(pipeline, logger);
-  const inspectorServer = await startInspectorServer(inspector, { port: config.INSPECTOR_PORT, logger });
+  const inspectorServer = await startInspectorServer(inspector, {
+    port: config.INSPECTOR_PORT,
+    logger,
+    health: () => socketHealth(database, pool),
+  });
   return {
     inspectorUrl: inspectorServer?.url ?? null,
     inspectorAccess: inspector.access,
+    connections: () => pool.status(),
     async stop() {
       await inspectorServer?.close();
       drain.stop();
       await mount.stop();
       await pipeline.idle();
-      await link.stop();
+      await pool.stop();
       await ownerLock?.release();
     },
   };

@@ -1,32 +1,8 @@
-import { LogLevel, SocketModeClient } from '@slack/socket-mode';
 import type { FetchFunction } from '@slack/web-api';
 import type { Logger } from '../core/context.js';
+import { Connection, type Envelope, FATAL_OPEN_ERRORS, quietLogger, SocketModeFatalError } from './client.js';
 
-/** A Socket Mode envelope as Slack sent it, and how to ack it. */
-export interface Envelope {
-  raw: Record<string, unknown>;
-  /** Acks on the socket the envelope came on; `payload` only where Slack accepts one. */
-  ack(payload?: object): Promise<void>;
-}
-
-/** Socket Mode cannot go on: the process should stop with this message. */
-export class SocketModeFatalError extends Error {
-  override readonly name = 'SocketModeFatalError';
-}
-
-/** Errors of apps.connections.open that no retry fixes. */
-const FATAL_OPEN_ERRORS: Record<string, string> = {
-  invalid_auth:
-    'SLACK_APP_TOKEN was refused by Slack (invalid_auth): create a new app-level token with connections:write',
-  not_authed:
-    'SLACK_APP_TOKEN was refused by Slack (not_authed): create an app-level token with connections:write',
-  not_allowed_token_type:
-    'SLACK_APP_TOKEN is not an app-level token (not_allowed_token_type): create one with connections:write under Basic Information → App-Level Tokens',
-  account_inactive: 'SLACK_APP_TOKEN belongs to an app or workspace that is inactive (account_inactive)',
-  team_disabled: 'the workspace is disabled (team_disabled)',
-  link_disabled:
-    'Socket Mode is turned off for this app: turn it on under Settings → Socket Mode, or run `npm run dev:http`',
-};
+export { type Envelope, SocketModeFatalError } from './client.js';
 
 /** How long an old connection may finish acking in-flight envelopes before it is closed. */
 const DRAIN_OLD_MS = 1_000;
@@ -35,90 +11,14 @@ const BACKOFF_MAX_MS = 30_000;
 /** `too_many_websockets`: another process holds this app's connections; wait before trying again. */
 const TOO_MANY_BACKOFF_MS = 30_000;
 
-/**
- * One SocketModeClient per connection, without its own reconnects (3.1.0 waits 5 s after a
- * `disconnect` frame). This subclass sees the frame first, so the manager can open the next
- * connection before the old one closes. Pinned in package.json: it overrides a protected method,
- * and test/socket/shim.test.ts holds the refresh gap at zero.
- */
-class Connection extends SocketModeClient {
-  inFlight = 0;
-  /** The socket is gone (set before the manager hears of it). */
-  closed = false;
-  constructor(
-    options: ConstructorParameters<typeof SocketModeClient>[0],
-    private readonly onDisconnectFrame: (reason: string) => void,
-    private readonly onEnvelope: (envelope: Envelope) => void,
-  ) {
-    super(options);
-  }
-
-  /**
-   * Envelopes and `disconnect` frames are handled here; `hello` and the rest go to the stock code.
-   * (The stock code reads `payload.event.type` unchecked: a malformed envelope would reject there.)
-   */
-  protected override async onWebSocketMessage(data: string | ArrayBuffer, isBinary: boolean): Promise<void> {
-    if (isBinary) return super.onWebSocketMessage(data, isBinary);
-    const text = typeof data === 'string' ? data : new TextDecoder().decode(data);
-    let frame: Record<string, unknown>;
-    try {
-      frame = JSON.parse(text);
-    } catch {
-      return; // not JSON: nothing to ack
-    }
-    if (frame.type === 'disconnect') {
-      // Keep this socket open for the acks in flight; the manager replaces it.
-      this.onDisconnectFrame(typeof frame.reason === 'string' ? frame.reason : 'unknown');
-      return;
-    }
-    const envelopeId = frame.envelope_id;
-    if (frame.type === 'hello') return super.onWebSocketMessage(data, isBinary);
-    if (typeof envelopeId !== 'string') {
-      // Nothing to ack it with; the stock code would throw on it (an unhandled rejection). The
-      // shim refuses it with one log line.
-      this.onEnvelope({ raw: frame, ack: () => Promise.resolve() });
-      return;
-    }
-    this.inFlight++;
-    let acked = false;
-    this.onEnvelope({
-      raw: frame,
-      ack: (payload) => {
-        if (acked) return Promise.resolve();
-        acked = true;
-        this.inFlight--;
-        return this.#send(JSON.stringify({ envelope_id: envelopeId, payload: payload ?? {} }));
-      },
-    });
-  }
-
-  #send(message: string): Promise<void> {
-    return new Promise((resolve, reject) => {
-      const socket = this.websocket;
-      if (!socket?.isActive()) {
-        reject(new Error('the socket closed before the ack could be sent; Slack will redeliver'));
-        return;
-      }
-      socket.send(message, (error) => (error ? reject(error) : resolve()));
-    });
-  }
-}
-
-/** Routes @slack/socket-mode's own log lines to ours, at debug level: we log what matters ourselves. */
-function quietLogger(logger: Logger) {
-  let level = LogLevel.DEBUG;
-  const debug = (...parts: unknown[]) => logger.debug(`socket-mode: ${parts.map(String).join(' ')}`);
-  return {
-    debug,
-    info: debug,
-    warn: debug,
-    error: debug,
-    setLevel: (next: LogLevel) => {
-      level = next;
-    },
-    getLevel: () => level,
-    setName: () => {},
-  };
+/** The connection slot a link rides on (slots.ts), and how it gets one more for a refresh's overlap. */
+export interface LinkSlots {
+  /** The slot of the first connection. */
+  first: number;
+  /** A free slot for the next connection during a refresh, or null: the old one then closes first. */
+  spare(): Promise<number | null>;
+  /** The connection on `slot` closed for good. */
+  release(slot: number): void;
 }
 
 export interface SocketOptions {
@@ -129,8 +29,18 @@ export interface SocketOptions {
   onEnvelope(envelope: Envelope): void;
   /** Called once when Socket Mode cannot go on (link_disabled after start-up). */
   onFatal(error: SocketModeFatalError): void;
+  /** Slack's `hello` frame: its count of the app's open connections (all processes), or null. */
+  onHello?(numConnections: number | null): void;
   /** Wait after `too_many_websockets` (default 30 s). */
   tooManyBackoffMs?: number;
+  /** Shared connection slots; absent: a refresh always opens the next connection first. */
+  slots?: LinkSlots;
+}
+
+/** Waits until `connection` has sent its in-flight acks, at most `DRAIN_OLD_MS`. */
+async function drained(connection: Connection): Promise<void> {
+  const until = Date.now() + DRAIN_OLD_MS;
+  while (connection.inFlight > 0 && Date.now() < until) await new Promise((r) => setTimeout(r, 10));
 }
 
 /** Keeps one Socket Mode connection up: make-before-break on refreshes, backoff on drops. */
@@ -141,8 +51,16 @@ export class SocketLink {
   #failures = 0;
   #timer: ReturnType<typeof setTimeout> | undefined;
   #openedAt: Date | null = null;
+  #slot: number | null;
 
-  constructor(private readonly options: SocketOptions) {}
+  constructor(private readonly options: SocketOptions) {
+    this.#slot = options.slots?.first ?? null;
+  }
+
+  /** The slot this link's connection holds (null without shared slots). */
+  get slot(): number | null {
+    return this.#slot;
+  }
 
   /** The link's state and when its current connection opened (the inspector's header). */
   status(): { state: 'connected' | 'reconnecting' | 'stopped'; lastRefresh: Date | null } {
@@ -159,12 +77,20 @@ export class SocketLink {
     this.#active = await this.#open();
   }
 
-  /** Closes the connection; envelopes arriving meanwhile are left unacked for Slack to redeliver. */
+  /**
+   * Closes the connection once its in-flight acks are sent (at most 1 s); envelopes arriving
+   * meanwhile or left unacked are redelivered by Slack, on another connection.
+   */
   async stop(): Promise<void> {
     this.#stopping = true;
     clearTimeout(this.#timer);
-    await this.#active?.disconnect();
+    const active = this.#active;
     this.#active = null;
+    if (active) {
+      active.removeAllListeners('disconnected');
+      await drained(active);
+      await active.disconnect();
+    }
   }
 
   async #open(): Promise<Connection> {
@@ -181,6 +107,7 @@ export class SocketLink {
       },
       (reason) => this.#onDisconnectFrame(connection, reason),
       (envelope) => this.options.onEnvelope(envelope),
+      (count) => this.options.onHello?.(count),
     );
     connection.on('disconnected', () => {
       connection.closed = true;
@@ -215,25 +142,57 @@ export class SocketLink {
       return;
     }
     if (old !== this.#active || this.#replacing || this.#stopping) return;
-    this.options.logger.info(`socket: ${reason}, opening the next connection before closing this one`);
     this.#replacing = true;
-    void this.#open()
-      .then(async (next) => {
-        if (this.#stopping) {
-          await next.disconnect();
-          return;
-        }
-        this.#active = next;
-        old.removeAllListeners('disconnected');
-        const until = Date.now() + DRAIN_OLD_MS;
-        while (old.inFlight > 0 && Date.now() < until) await new Promise((r) => setTimeout(r, 10));
-        await old.disconnect();
-        this.options.logger.info('socket: switched to the new connection');
-      })
+    void this.#replace(old, reason)
       .catch((error: unknown) => this.#failed(error))
       .finally(() => {
         this.#replacing = false;
       });
+  }
+
+  /**
+   * Make-before-break when a slot is free for the overlap; otherwise (every slot held) break, then
+   * make: this process's other connections take the envelopes meanwhile, and Slack redelivers
+   * whatever this one left unacked.
+   */
+  async #replace(old: Connection, reason: string): Promise<void> {
+    const slots = this.options.slots;
+    const spare = slots ? await slots.spare().catch(() => null) : null;
+    if (slots && spare === null) {
+      this.options.logger.info(
+        `socket: ${reason}, no slot free for an overlap: closing this connection first`,
+      );
+      old.removeAllListeners('disconnected');
+      await drained(old);
+      await old.disconnect();
+      if (this.#active === old) this.#active = null;
+      if (this.#stopping) return;
+      this.#active = await this.#open();
+      this.options.logger.info('socket: switched to the new connection');
+      return;
+    }
+    this.options.logger.info(`socket: ${reason}, opening the next connection before closing this one`);
+    let next: Connection;
+    try {
+      next = await this.#open();
+    } catch (error) {
+      if (spare !== null) slots?.release(spare);
+      throw error;
+    }
+    if (this.#stopping) {
+      await next.disconnect();
+      if (spare !== null) slots?.release(spare);
+      return;
+    }
+    this.#active = next;
+    old.removeAllListeners('disconnected');
+    if (spare !== null && this.#slot !== null) {
+      slots?.release(this.#slot);
+      this.#slot = spare;
+    }
+    await drained(old);
+    await old.disconnect();
+    this.options.logger.info('socket: switched to the new connection');
   }
 
   /** The socket closed (dropped, ping timeout, or Slack closed it): reconnect at once, then back off. */
@@ -253,6 +212,7 @@ export class SocketLink {
       if (this.#stopping) return;
       this.#open()
         .then((next) => {
+          if (this.#stopping) return void next.disconnect();
           this.#active = next;
           this.options.logger.info('socket: reconnected');
         })
@@ -265,6 +225,7 @@ export class SocketLink {
       this.options.onFatal(error);
       return;
     }
+    if (this.#stopping) return;
     this.#failures++;
     const delay = Math.min(BACKOFF_FIRST_MS * 2 ** (this.#failures - 1), BACKOFF_MAX_MS);
     this.options.logger.warn(

@@ -34,6 +34,9 @@ export interface SentEnvelope {
   sentAt: number;
   /** Times it was (re)delivered. */
   deliveries: number;
+  /** The connection (index in `sockets`) it was last sent on, and when. */
+  connection?: number;
+  lastSentAt?: number;
   ack?: { payload: unknown; at: number };
 }
 
@@ -58,6 +61,10 @@ async function readBody(req: IncomingMessage): Promise<string> {
 export interface FakeSlackOptions {
   /** How long a streamed message takes text after `chat.startStream` (default 5 minutes, as on Slack). */
   streamExpiryMs?: number;
+  /** Socket Mode connections open at once before another is refused with too_many_websockets (Slack: 10). */
+  maxConnections?: number;
+  /** Sends an envelope again when it is left unacked this long, as Slack does; default: only when its socket closes. */
+  redeliverAfterMs?: number;
 }
 
 /**
@@ -84,10 +91,32 @@ export class FakeSlack {
   readonly gaps: [number, number | null][] = [];
   /** Connections opened so far. */
   connections = 0;
+  /** Connections refused with too_many_websockets so far. */
+  refused = 0;
+  /** The most connections open at once. */
+  peakConnections = 0;
+  readonly maxConnections: number;
+  readonly #refusedSockets = new WeakSet<WebSocket>();
+  #next = 0;
+  #redeliverTimer: ReturnType<typeof setInterval> | undefined;
   #wasOpen = false;
 
   constructor(options: FakeSlackOptions = {}) {
     this.#streams = new FakeStreams(options.streamExpiryMs);
+    this.maxConnections = options.maxConnections ?? 10;
+    const after = options.redeliverAfterMs;
+    if (after) {
+      this.#redeliverTimer = setInterval(
+        () => {
+          const now = Date.now();
+          for (const sent of this.unacked())
+            if (sent.deliveries > 0 && now - (sent.lastSentAt ?? 0) >= after)
+              this.sendEnvelope(sent.envelope);
+        },
+        Math.min(250, after),
+      );
+      this.#redeliverTimer.unref();
+    }
   }
 
   /** How long a streamed message takes text after `chat.startStream`; then appends answer `message_not_in_streaming_state`. */
@@ -161,22 +190,25 @@ export class FakeSlack {
     this.#streams.clear();
   }
 
-  /** The sockets still open. */
+  /** The sockets still open (those refused with too_many_websockets left out). */
   openSockets(): WebSocket[] {
-    return this.sockets.filter((socket) => socket.readyState === socket.OPEN);
+    return this.sockets.filter(
+      (socket) => socket.readyState === socket.OPEN && !this.#refusedSockets.has(socket),
+    );
   }
 
-  /** Sends an envelope on the newest open socket; it is redelivered on the next one if the socket closes unacked. */
+  /**
+   * Sends an envelope on one open socket, each in turn, as Slack spreads them over an app's
+   * connections; when that socket closes with it unacked, it goes again on another one.
+   */
   sendEnvelope(envelope: Record<string, unknown> & { envelope_id: string }): void {
-    const sent: SentEnvelope = this.envelopes.get(envelope.envelope_id) ?? {
-      envelope,
-      sentAt: Date.now(),
-      deliveries: 0,
-    };
-    this.envelopes.set(envelope.envelope_id, sent);
-    const socket = this.openSockets().at(-1);
+    const sent = this.#sent(envelope);
+    const open = this.openSockets();
+    const socket = open[this.#next++ % Math.max(1, open.length)];
     if (!socket) return; // delivered when a socket opens
     sent.deliveries++;
+    sent.lastSentAt = Date.now();
+    sent.connection = this.sockets.indexOf(socket);
     socket.send(
       JSON.stringify(
         sent.deliveries > 1
@@ -184,6 +216,14 @@ export class FakeSlack {
           : envelope,
       ),
     );
+  }
+
+  #sent(envelope: Record<string, unknown> & { envelope_id: string }): SentEnvelope {
+    const known = this.envelopes.get(envelope.envelope_id);
+    if (known) return known;
+    const sent: SentEnvelope = { envelope, sentAt: Date.now(), deliveries: 0 };
+    this.envelopes.set(envelope.envelope_id, sent);
+    return sent;
   }
 
   /** Envelopes not acked yet. */
@@ -208,7 +248,18 @@ export class FakeSlack {
 
   #onSocket(socket: WebSocket): void {
     this.sockets.push(socket);
+    if (this.openSockets().length > this.maxConnections) {
+      // Slack's answer to an 11th connection of one app (bolt-js #2225): a disconnect frame, then it closes.
+      this.#refusedSockets.add(socket);
+      this.refused++;
+      socket.send(
+        JSON.stringify({ type: 'disconnect', reason: 'too_many_websockets', debug_info: { host: 'fake' } }),
+      );
+      setTimeout(() => socket.close(), 100).unref();
+      return;
+    }
     this.connections++;
+    this.peakConnections = Math.max(this.peakConnections, this.openSockets().length);
     const gap = this.gaps.at(-1);
     if (gap && gap[1] === null) gap[1] = Date.now();
     this.#wasOpen = true;
@@ -232,9 +283,10 @@ export class FakeSlack {
     socket.on('close', () => {
       if (this.#wasOpen && this.openSockets().length === 0) this.gaps.push([Date.now(), null]);
       // Slack redelivers what the closed socket left unacked, on another connection.
+      const index = this.sockets.indexOf(socket);
       setTimeout(() => {
         for (const sent of this.unacked())
-          if (this.openSockets().length > 0) this.sendEnvelope(sent.envelope);
+          if (sent.connection === index && this.openSockets().length > 0) this.sendEnvelope(sent.envelope);
       }, 50).unref();
     });
     // Envelopes that waited for a socket.
@@ -253,6 +305,7 @@ export class FakeSlack {
   }
 
   async stop(): Promise<void> {
+    clearInterval(this.#redeliverTimer);
     for (const socket of this.sockets) socket.terminate();
     this.#server?.closeAllConnections();
     await new Promise<void>((resolve) => (this.#server ? this.#server.close(() => resolve()) : resolve()));

@@ -1,5 +1,6 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import * as z from 'zod';
 
 /** A fixture file: a Slack payload and the Socket Mode envelope type that carries it. */
@@ -10,8 +11,12 @@ export const FixtureSchema = z.object({
 /** A Slack payload as Slack sends it, and the Socket Mode envelope type that carries it. */
 export type Fixture = z.infer<typeof FixtureSchema> & { name: string };
 
-/** The fixtures in `dir` (`<name>.json` files): their names, and one loaded by name. */
-export function fixtureFolder(dir: string) {
+/**
+ * The fixtures in `dir` (`<name>.json` files, a path or a `file:` URL): their names, and one loaded by name.
+ * @example const { load: fixture } = fixtureFolder(new URL('./fixtures/', import.meta.url))
+ */
+export function fixtureFolder(folder: string | URL) {
+  const dir = folder instanceof URL ? fileURLToPath(folder) : folder;
   return {
     names: (): string[] =>
       readdirSync(dir)

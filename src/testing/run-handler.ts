@@ -17,15 +17,19 @@ export function eventOf(fixture: Fixture, source: 'http' | 'socket' = 'http'): N
   return result.value.event;
 }
 
+/** What `runHandler` answers: the router's decision, and the event it decided on (`click` reads it). */
+export type Handled<T extends AppTypes> = Routed<T['write']> & { event: NormalizedEvent };
+
 /**
- * Runs the handler `router` has for `fixture` with `ctx` (fake look-ups, settings and a clock),
- * and returns what it decided: the ack body and the effects. No I/O.
+ * Runs the handler `router` has for `fixture` (a file's, or one from `build`) with `ctx` (fake
+ * look-ups, settings and a clock), and returns what it decided: the ack body and the effects, and
+ * the normalized event. No I/O.
  */
-export function runHandler<T extends AppTypes>(
+export async function runHandler<T extends AppTypes>(
   router: Router<T>,
   fixture: Fixture | NormalizedEvent,
   ctx: HandlerContext<T>,
-): Promise<Routed<T['write']>> {
+): Promise<Handled<T>> {
   const event = 'kind' in fixture && 'deliveryId' in fixture ? fixture : eventOf(fixture);
-  return router.dispatch(event, ctx);
+  return { ...(await router.dispatch(event, ctx)), event };
 }

@@ -1,11 +1,12 @@
 import type { Fixture } from './fixtures.js';
 
-/** A template of `npm run trigger`: the fixture it starts from, how to call it, what it leads to. */
+/**
+ * A template of `npm run trigger`: the fixture it starts from and how to call it. What it led to is
+ * read back from the server (trigger-outcome.ts), never written here.
+ */
 export interface TriggerTemplate {
   fixture: string;
   usage: string;
-  /** What to look for in the server's log once the effects ran. */
-  expect: string;
 }
 
 /** `npm run trigger -- <template> …`: deliveries built from the fixtures, always with fresh ids. */
@@ -13,27 +14,22 @@ export const TEMPLATES = {
   mention: {
     fixture: 'event_app_mention',
     usage: 'mention "hello" [--channel C123]',
-    expect: 'chat.postMessage (a reply in the thread)',
   },
   command: {
     fixture: 'command_link',
     usage: 'command "/link acme" [--channel C123]',
-    expect: 'the ack body above is the reply; store writes (the link) follow',
   },
   unfurl: {
     fixture: 'event_link_shared',
     usage: 'unfurl https://app.example.com/orgs/acme [more URLs] [--channel C123]',
-    expect: 'chat.unfurl (a card per link to a known organization)',
   },
   home: {
     fixture: 'event_app_home_opened',
     usage: 'home',
-    expect: 'views.publish (the Home tab)',
   },
   button: {
     fixture: 'block_actions_link_channel',
     usage: 'button link_channel [--channel C123]',
-    expect: 'views.open (the modal)',
   },
 } as const satisfies Record<string, TriggerTemplate>;
 export type TemplateName = keyof typeof TEMPLATES;

@@ -52,7 +52,6 @@ const notesApp = defineApp<Notes, StoreHandle>({
     apply: async ({ raw }, write) =>
       void (await raw('insert into notes (team_id, note) values ($1, $2)', [write.teamId, write.note])),
   },
-  methods: [],
 });
 
 const remember = {

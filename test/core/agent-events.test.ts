@@ -66,13 +66,18 @@ describe('assistant and agent events', () => {
   });
 
   it('routes assistant_thread_started to a handler with the typed payload', async () => {
-    const router = new Router(silent()).on('event', 'assistant_thread_started', (e) => [
-      api('assistant.threads.setTitle', {
-        channel_id: e.payload.assistant_thread.channel_id,
-        thread_ts: e.payload.assistant_thread.thread_ts,
-        title: `Asked from ${e.payload.assistant_thread.context.channel_id}`,
-      }),
-    ]);
+    const router = new Router(silent()).on(
+      'event',
+      'assistant_thread_started',
+      (e) => [
+        api('assistant.threads.setTitle', {
+          channel_id: e.payload.assistant_thread.channel_id,
+          thread_ts: e.payload.assistant_thread.thread_ts,
+          title: `Asked from ${e.payload.assistant_thread.context.channel_id}`,
+        }),
+      ],
+      { calls: ['assistant.threads.setTitle'] },
+    );
     const routed = await router.dispatch(viaSocket('event_assistant_thread_started'), testContext());
     expect(routed.handler).toBe('event:assistant_thread_started');
     expect(routed.effects).toEqual([

@@ -23,7 +23,9 @@ describe('Router', () => {
 
   it('splits a handler result into the ack body and the effects', async () => {
     const post = api('chat.postMessage', { channel: 'C1', text: 'hi' });
-    const router = new Router(silent()).on('command', '/link', () => [ack.message('done'), post]);
+    const router = new Router(silent()).on('command', '/link', () => [ack.message('done'), post], {
+      calls: ['chat.postMessage'],
+    });
     expect(await router.dispatch(event('command_link'), testContext())).toEqual({
       ack: { response_type: 'ephemeral', text: 'done' },
       effects: [post],
@@ -33,9 +35,12 @@ describe('Router', () => {
   });
 
   it('routes an Events API event by its type with the typed payload', async () => {
-    const router = new Router(silent()).on('event', 'app_mention', (e) => [
-      api('chat.postMessage', { channel: e.payload.channel, text: e.payload.text }),
-    ]);
+    const router = new Router(silent()).on(
+      'event',
+      'app_mention',
+      (e) => [api('chat.postMessage', { channel: e.payload.channel, text: e.payload.text })],
+      { calls: ['chat.postMessage'] },
+    );
     const routed = await router.dispatch(event('event_app_mention'), testContext());
     expect(routed.effects).toEqual([
       {

@@ -9,7 +9,8 @@ export function fixtureEvent(name: string): NormalizedEvent {
   return eventOf(fixture(name));
 }
 
-/** Routes a fixture through the reference app's router. */
-export function routeFixture(name: string, ctx = testContext()) {
-  return runHandler(createRoutes(), fixture(name), ctx);
+/** Routes a fixture through the reference app's router: what the router decided (no event). */
+export async function routeFixture(name: string, ctx = testContext()) {
+  const { event: _event, ...routed } = await runHandler(createRoutes(), fixture(name), ctx);
+  return routed;
 }

@@ -23,7 +23,11 @@ function manifestWith(features: Record<string, unknown>, bot: string[] = ['assis
   });
 }
 const check = (manifest: ReturnType<typeof manifestWith>, routes: string[]) =>
-  checkManifest(manifest, routes, [], appUrl);
+  checkManifest(
+    manifest,
+    routes.map((route) => ({ route, calls: [] })),
+    appUrl,
+  );
 
 const assistantRoutes = ['event:assistant_thread_started', 'event:assistant_thread_context_changed'];
 const agentRoutes = [
@@ -56,8 +60,7 @@ describe('checkManifest for the assistant pane and agent view', () => {
 
   it('asks for assistant:write when an assistant event is routed', () => {
     expect(check(manifestWith({ assistant_view: {} }, []), assistantRoutes)).toEqual([
-      'oauth_config.scopes.bot lacks assistant:write (needed by the assistant_thread_started event)',
-      'oauth_config.scopes.bot lacks assistant:write (needed by the assistant_thread_context_changed event)',
+      'oauth_config.scopes.bot lacks assistant:write (needed by the assistant_thread_started event, the assistant_thread_context_changed event)',
     ]);
   });
 

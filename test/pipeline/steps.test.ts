@@ -59,11 +59,16 @@ const Posted = z.object({ ts: z.string(), channel: z.string() });
 const Carried = z.object({ slug: z.string(), channel: z.string(), ts: z.string() });
 
 const router = new Router<Flow>(quiet)
-  .on('event', 'app_mention', (event) => [
-    api('chat.postMessage', { channel: event.payload.channel, text: 'Looking up acme…' }).then('posted', {
-      slug: /globex|count/.exec(event.payload.text)?.[0] ?? 'acme',
-    }),
-  ])
+  .on(
+    'event',
+    'app_mention',
+    (event) => [
+      api('chat.postMessage', { channel: event.payload.channel, text: 'Looking up acme…' }).then('posted', {
+        slug: /globex|count/.exec(event.payload.text)?.[0] ?? 'acme',
+      }),
+    ],
+    { calls: ['chat.postMessage'] },
+  )
   .on('step', 'posted', (event) => {
     const posted = Posted.parse(event.payload.result);
     const { slug } = z.object({ slug: z.string() }).parse(event.payload.data);
@@ -78,29 +83,43 @@ const router = new Router<Flow>(quiet)
         .catch('unsummarized', { slug, ...posted }),
     ];
   })
-  .on('step', 'summarized', (event) => {
-    const { channel, ts } = Carried.parse(event.payload.data);
-    const { text } = z.object({ text: z.string() }).parse(event.payload.result);
-    return [api('chat.update', { channel, ts, text })];
-  })
-  .on('step', 'unsummarized', (event) => {
-    const { channel, ts, slug } = Carried.parse(event.payload.data);
-    return [api('chat.update', { channel, ts, text: `Could not read ${slug}: ${event.payload.error}` })];
-  })
+  .on(
+    'step',
+    'summarized',
+    (event) => {
+      const { channel, ts } = Carried.parse(event.payload.data);
+      const { text } = z.object({ text: z.string() }).parse(event.payload.result);
+      return [api('chat.update', { channel, ts, text })];
+    },
+    { calls: ['chat.update'] },
+  )
+  .on(
+    'step',
+    'unsummarized',
+    (event) => {
+      const { channel, ts, slug } = Carried.parse(event.payload.data);
+      return [api('chat.update', { channel, ts, text: `Could not read ${slug}: ${event.payload.error}` })];
+    },
+    { calls: ['chat.update'] },
+  )
   .on('command', '/weather', (event) => [
     later('300ms', 'remind', { user: event.payload.user_id, channel: event.payload.channel_id }),
   ])
-  .on('step', 'remind', (event) => {
-    const { channel, user } = z.object({ channel: z.string(), user: z.string() }).parse(event.payload.data);
-    return [api('chat.postEphemeral', { channel, user, text: 'Reminder' })];
-  });
+  .on(
+    'step',
+    'remind',
+    (event) => {
+      const { channel, user } = z.object({ channel: z.string(), user: z.string() }).parse(event.payload.data);
+      return [api('chat.postEphemeral', { channel, user, text: 'Reminder' })];
+    },
+    { calls: ['chat.postEphemeral'] },
+  );
 
 const flowApp = defineApp<Flow, StoreHandle>({
   router,
   settings: () => ({}),
   lookups: () => ({}),
   writes: { schema: z.object({ type: z.literal('store'), op: z.literal('never') }), apply: async () => {} },
-  methods: ['chat.postMessage', 'chat.update', 'chat.postEphemeral'],
   tasks: () => tasks,
 });
 

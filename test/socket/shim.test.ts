@@ -34,9 +34,9 @@ afterAll(async () => {
 });
 
 describe('the Socket Mode shim', () => {
-  it('opens the connection with the app token', () => {
-    expect(fake.callsOf('apps.connections.open').map((c) => c.token)).toEqual([APP_TOKEN]);
-    expect(fake.connections).toBe(1);
+  it('opens two overlapping connections with the app token', () => {
+    expect(fake.callsOf('apps.connections.open').map((c) => c.token)).toEqual([APP_TOKEN, APP_TOKEN]);
+    expect(fake.connections).toBe(2);
   });
 
   it('acks a mention with its envelope id, then calls chat.postMessage with the bot token', async () => {
@@ -139,7 +139,7 @@ describe('the Socket Mode shim', () => {
       expect(other.unacked().map((e) => e.envelope.envelope_id)).toEqual(['env-down']);
       expect(other.calls.filter((c) => c.method !== 'apps.connections.open')).toEqual([]);
       expect(broken.fatal).toEqual([]);
-      expect(other.openSockets()).toHaveLength(1);
+      expect(other.openSockets()).toHaveLength(2);
     } finally {
       await broken.shim.stop();
       await other.stop();

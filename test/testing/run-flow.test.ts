@@ -25,11 +25,16 @@ const Posted = z.object({ ts: z.string(), channel: z.string() });
 const Carried = z.object({ slug: z.string(), channel: z.string(), ts: z.string() });
 
 const router = new Router<Flow>(quiet)
-  .on('event', 'app_mention', (event) => [
-    api('chat.postMessage', { channel: event.payload.channel, text: 'Looking up acme…' })
-      .then('posted', { slug: 'acme' })
-      .catch('not-posted', { slug: 'acme' }),
-  ])
+  .on(
+    'event',
+    'app_mention',
+    (event) => [
+      api('chat.postMessage', { channel: event.payload.channel, text: 'Looking up acme…' })
+        .then('posted', { slug: 'acme' })
+        .catch('not-posted', { slug: 'acme' }),
+    ],
+    { calls: ['chat.postMessage'] },
+  )
   .on('step', 'posted', (event) => {
     const posted = Posted.parse(event.payload.result);
     return [
@@ -38,23 +43,38 @@ const router = new Router<Flow>(quiet)
         .catch('unsummarized', { slug: 'acme', ...posted }),
     ];
   })
-  .on('step', 'summarized', (event) => {
-    const { channel, ts } = Carried.parse(event.payload.data);
-    const { text } = z.object({ text: z.string() }).parse(event.payload.result);
-    return [api('chat.update', { channel, ts, text })];
-  })
-  .on('step', 'unsummarized', (event) => {
-    const { channel, ts, slug } = Carried.parse(event.payload.data);
-    return [api('chat.update', { channel, ts, text: `Could not read ${slug}: ${event.payload.error}` })];
-  })
+  .on(
+    'step',
+    'summarized',
+    (event) => {
+      const { channel, ts } = Carried.parse(event.payload.data);
+      const { text } = z.object({ text: z.string() }).parse(event.payload.result);
+      return [api('chat.update', { channel, ts, text })];
+    },
+    { calls: ['chat.update'] },
+  )
+  .on(
+    'step',
+    'unsummarized',
+    (event) => {
+      const { channel, ts, slug } = Carried.parse(event.payload.data);
+      return [api('chat.update', { channel, ts, text: `Could not read ${slug}: ${event.payload.error}` })];
+    },
+    { calls: ['chat.update'] },
+  )
   .on('step', 'not-posted', () => [])
   .on('command', '/weather', (event) => [
     later('10m', 'remind', { user: event.payload.user_id, channel: event.payload.channel_id }),
   ])
-  .on('step', 'remind', (event, ctx) => {
-    const { channel, user } = z.object({ channel: z.string(), user: z.string() }).parse(event.payload.data);
-    return [api('chat.postEphemeral', { channel, user, text: `Reminder (${ctx.now().toISOString()})` })];
-  });
+  .on(
+    'step',
+    'remind',
+    (event, ctx) => {
+      const { channel, user } = z.object({ channel: z.string(), user: z.string() }).parse(event.payload.data);
+      return [api('chat.postEphemeral', { channel, user, text: `Reminder (${ctx.now().toISOString()})` })];
+    },
+    { calls: ['chat.postEphemeral'] },
+  );
 
 const NOW = new Date('2025-11-25T20:00:00.000Z');
 const ctx: HandlerContext<Flow> = { lookups: {}, settings: {}, now: () => NOW };
@@ -256,11 +276,16 @@ describe('runFlow', () => {
 
   it('runs steps breadth-first, and a timer after everything due before it', async () => {
     const fan = new Router<Flow>(quiet)
-      .on('command', '/weather', (event) => [
-        later('1m', 'late'),
-        api('chat.postMessage', { channel: event.payload.channel_id, text: 'a' }).then('a'),
-        api('chat.postMessage', { channel: event.payload.channel_id, text: 'b' }).then('b'),
-      ])
+      .on(
+        'command',
+        '/weather',
+        (event) => [
+          later('1m', 'late'),
+          api('chat.postMessage', { channel: event.payload.channel_id, text: 'a' }).then('a'),
+          api('chat.postMessage', { channel: event.payload.channel_id, text: 'b' }).then('b'),
+        ],
+        { calls: ['chat.postMessage'] },
+      )
       .on('step', 'a', () => [task('deeper', null).then('a2')])
       .on('step', 'b', () => [])
       .on('step', 'a2', () => [])
@@ -284,7 +309,6 @@ describe('runFlow', () => {
         schema: z.object({ type: z.literal('store'), op: z.literal('never') }),
         apply: async () => {},
       },
-      methods: ['chat.postMessage', 'chat.update'],
     });
     const flow = await runFlow(app, eventOf(mention()), ctx, { tasks: { summary } });
     expect(flow.map((d) => d.handler)).toEqual(['event:app_mention', 'step:posted', 'step:summarized']);

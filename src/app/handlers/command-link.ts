@@ -1,14 +1,11 @@
 import { ack } from '../../core/action.js';
 import type { CommandEvent } from '../../core/event.js';
 import { mrkdwn, orgLink } from '../blocks.js';
-import type { AppAction, AppHandler } from '../types.js';
+import type { AppHandler } from '../types.js';
 import { write } from '../writes.js';
 
 /** `/link <org-slug>`: links the channel to an organization. */
-export const commandLink: AppHandler<CommandEvent> = async (
-  event,
-  { lookups, settings },
-): Promise<AppAction[]> => {
+export const commandLink = (async (event, { lookups, settings }) => {
   const { team_id: teamId, channel_id: channelId, user_id: userId } = event.payload;
   const slug = event.payload.text.trim().split(/\s+/)[0]?.toLowerCase() ?? '';
   if (slug === '') return [ack.message('Usage: `/link <organization-slug>`')];
@@ -25,4 +22,4 @@ export const commandLink: AppHandler<CommandEvent> = async (
     }),
     write.link({ teamId, channelId, organizationSlug: org.slug, linkedBy: userId }),
   ];
-};
+}) satisfies AppHandler<CommandEvent>;

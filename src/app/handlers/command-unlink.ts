@@ -1,14 +1,11 @@
 import { ack } from '../../core/action.js';
 import type { CommandEvent } from '../../core/event.js';
 import { orgLink } from '../blocks.js';
-import type { AppAction, AppHandler } from '../types.js';
+import type { AppHandler } from '../types.js';
 import { write } from '../writes.js';
 
 /** `/unlink`: removes the channel's link. */
-export const commandUnlink: AppHandler<CommandEvent> = async (
-  event,
-  { lookups, settings },
-): Promise<AppAction[]> => {
+export const commandUnlink = (async (event, { lookups, settings }) => {
   const { team_id: teamId, channel_id: channelId, user_id: userId } = event.payload;
   const current = await lookups.organizationForChannel(teamId, channelId);
   if (!current) return [ack.message('This channel is not linked to an organization.')];
@@ -19,4 +16,4 @@ export const commandUnlink: AppHandler<CommandEvent> = async (
     }),
     write.unlink(teamId, channelId),
   ];
-};
+}) satisfies AppHandler<CommandEvent>;

@@ -1,7 +1,7 @@
 import { api } from '../../core/action.js';
 import type { EventsApiEvent } from '../../core/event.js';
 import { notLinkedBlocks, orgLink } from '../blocks.js';
-import type { AppAction, AppHandler } from '../types.js';
+import type { AppHandler } from '../types.js';
 import { STEPS } from './step-org-summary.js';
 
 /**
@@ -9,10 +9,7 @@ import { STEPS } from './step-org-summary.js';
  * thread. With the product's API (PRODUCT_API_URL) the reply says "Looking up…" at once and the
  * steps after it (step-org-summary.ts) update it with the organization's summary.
  */
-export const eventAppMention: AppHandler<EventsApiEvent<'app_mention'>> = async (
-  event,
-  { lookups, settings },
-): Promise<AppAction[]> => {
+export const eventAppMention = (async (event, { lookups, settings }) => {
   const { channel, ts } = event.payload;
   const threadTs = event.payload.thread_ts ?? ts;
   const org = event.teamId ? await lookups.organizationForChannel(event.teamId, channel) : null;
@@ -42,4 +39,4 @@ export const eventAppMention: AppHandler<EventsApiEvent<'app_mention'>> = async 
       blocks: notLinkedBlocks(channel),
     }),
   ];
-};
+}) satisfies AppHandler<EventsApiEvent<'app_mention'>>;

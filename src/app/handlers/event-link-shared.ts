@@ -2,7 +2,7 @@ import type { LinkUnfurls } from '@slack/types';
 import { api } from '../../core/action.js';
 import type { EventsApiEvent } from '../../core/event.js';
 import { mrkdwn, orgUrl, withSlash } from '../blocks.js';
-import type { AppAction, AppHandler } from '../types.js';
+import type { AppHandler } from '../types.js';
 
 /** The organization slug in a URL under `appUrl` (`/orgs/<slug>` and anything below it), or null. */
 export function slugFromUrl(appUrl: URL, url: string): string | null {
@@ -24,10 +24,7 @@ export function slugFromUrl(appUrl: URL, url: string): string | null {
 }
 
 /** `link_shared`: a card per link to an organization of ours; links to other hosts are left alone. */
-export const eventLinkShared: AppHandler<EventsApiEvent<'link_shared'>> = async (
-  event,
-  { lookups, settings },
-): Promise<AppAction[]> => {
+export const eventLinkShared = (async (event, { lookups, settings }) => {
   const unfurls: LinkUnfurls = {};
   for (const { url } of event.payload.links) {
     const slug = slugFromUrl(settings.appUrl, url);
@@ -46,4 +43,4 @@ export const eventLinkShared: AppHandler<EventsApiEvent<'link_shared'>> = async 
   }
   if (Object.keys(unfurls).length === 0) return [];
   return [api('chat.unfurl', { channel: event.payload.channel, ts: event.payload.message_ts, unfurls })];
-};
+}) satisfies AppHandler<EventsApiEvent<'link_shared'>>;

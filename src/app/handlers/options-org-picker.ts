@@ -1,15 +1,12 @@
 import { ack } from '../../core/action.js';
 import type { OptionsEvent } from '../../core/event.js';
-import type { AppAction, AppHandler } from '../types.js';
+import type { AppHandler } from '../types.js';
 
 /** Slack's limit on options in one block_suggestion answer. */
 const MAX_OPTIONS = 100;
 
 /** The modal's organization picker: organizations whose slug or name match what was typed. */
-export const optionsOrgPicker: AppHandler<OptionsEvent> = async (
-  event,
-  { lookups },
-): Promise<AppAction[]> => {
+export const optionsOrgPicker = (async (event, { lookups }) => {
   const orgs = await lookups.searchOrganizations(event.payload.value.trim(), MAX_OPTIONS);
   return [
     ack.options(
@@ -19,4 +16,4 @@ export const optionsOrgPicker: AppHandler<OptionsEvent> = async (
       })),
     ),
   ];
-};
+}) satisfies AppHandler<OptionsEvent>;

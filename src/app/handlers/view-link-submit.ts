@@ -2,7 +2,7 @@ import * as z from 'zod';
 import { ack, api } from '../../core/action.js';
 import type { ViewSubmissionEvent } from '../../core/event.js';
 import { IDS, mrkdwn, orgLink } from '../blocks.js';
-import type { AppAction, AppHandler } from '../types.js';
+import type { AppHandler } from '../types.js';
 import { write } from '../writes.js';
 
 const Metadata = z.object({ channelId: z.string().min(1) });
@@ -17,10 +17,7 @@ function parseMetadata(text: string | undefined) {
 }
 
 /** The link modal's submission: an unknown organization keeps it open with an error; a good one links and closes it. */
-export const viewLinkSubmit: AppHandler<ViewSubmissionEvent> = async (
-  event,
-  { lookups, settings },
-): Promise<AppAction[]> => {
+export const viewLinkSubmit = (async (event, { lookups, settings }) => {
   const { view } = event.payload;
   const metadata = parseMetadata(view.private_metadata);
   if (!metadata.success || !event.teamId) {
@@ -46,4 +43,4 @@ export const viewLinkSubmit: AppHandler<ViewSubmissionEvent> = async (
       text: `<@${event.payload.user.id}> linked this channel to ${orgLink(settings.appUrl, org)}.`,
     }),
   ];
-};
+}) satisfies AppHandler<ViewSubmissionEvent>;

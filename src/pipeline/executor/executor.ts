@@ -55,6 +55,7 @@ export class Executor<E extends Effect> {
   readonly #retry: RetryPolicy;
   readonly #lease: Lease;
   readonly #effectTimeoutMs: number;
+  readonly #streamTimeoutMs: number;
   readonly #markTimeoutMs: number;
   readonly #retentionMs: number;
   readonly #batch: number;
@@ -84,6 +85,7 @@ export class Executor<E extends Effect> {
     this.#drainGate = new Gate(this.#drainConcurrency);
     this.#lease = options.lease ?? expiryLease;
     this.#effectTimeoutMs = options.effectTimeoutMs ?? EFFECT_MAX_MS;
+    this.#streamTimeoutMs = options.streamTimeoutMs ?? this.#effectTimeoutMs;
     this.#markTimeoutMs = options.markTimeoutMs ?? MARK_TIMEOUT_MS;
     this.#retentionMs = options.retentionMs ?? 7 * DAY_MS;
     this.#batch = options.batch ?? 256;
@@ -267,7 +269,8 @@ export class Executor<E extends Effect> {
         attempt: row.attempts,
         id: row.id,
       });
-      result = await withDeadline(run, this.#effectTimeoutMs, `${name} did not finish`);
+      const timeoutMs = row.effect.type === 'stream' ? this.#streamTimeoutMs : this.#effectTimeoutMs;
+      result = await withDeadline(run, timeoutMs, `${name} did not finish`);
     } catch (error) {
       return this.#failed(row, name, error, msSince(started));
     }

@@ -42,6 +42,8 @@ export interface ExecutorOptions extends Partial<RetryPolicy> {
   lease?: Lease;
   /** Longest wait for one effect (default `EFFECT_MAX_MS`) and for writing an outcome. */
   effectTimeoutMs?: number;
+  /** Longest wait for a streamed answer, which bounds itself (default `effectTimeoutMs`). */
+  streamTimeoutMs?: number;
   markTimeoutMs?: number;
   now?: () => Date;
   logger?: Logger;
