@@ -10,7 +10,10 @@ export interface StreamMessage {
   ts: string;
   at: string;
   attempt: number;
-  end: 'complete' | 'continued' | 'interrupted' | 'stopped' | 'time_limit' | null;
+  /** `stopping`: the final `chat.stopStream` was on its way (with `final`); a retry sends it again. */
+  end: 'complete' | 'continued' | 'interrupted' | 'stopped' | 'time_limit' | 'stopping' | null;
+  /** The arguments of the final stop, kept while it is on its way. */
+  final?: Record<string, unknown>;
 }
 
 /** One Slack call of a stream: which, when, how long, how much text (its start, for people). */
@@ -46,7 +49,7 @@ const BEGIN_SQL = `
 insert into streams (outbox_id, channel, thread_ts, status, updated_at)
 values ($1, $2, $3, 'streaming', $4::timestamptz)
 on conflict (outbox_id) do update set status = 'streaming', updated_at = excluded.updated_at
-returning messages, stop_requested_at is not null as stop_requested`;
+returning messages, calls, stop_requested_at is not null as stop_requested`;
 
 const MESSAGE_SQL = `
 update streams set messages = messages || $2::jsonb, updated_at = $3::timestamptz
@@ -56,6 +59,15 @@ const END_MESSAGE_SQL = `
 update streams
 set messages = (
       select coalesce(jsonb_agg(case when m->>'ts' = $2 then jsonb_set(m, '{end}', to_jsonb($3::text)) else m end), '[]'::jsonb)
+      from jsonb_array_elements(messages) m),
+    updated_at = $4::timestamptz
+where outbox_id = $1`;
+
+const STOPPING_SQL = `
+update streams
+set messages = (
+      select coalesce(jsonb_agg(case when m->>'ts' = $2
+        then m || jsonb_build_object('end', 'stopping', 'final', $3::jsonb) else m end), '[]'::jsonb)
       from jsonb_array_elements(messages) m),
     updated_at = $4::timestamptz
 where outbox_id = $1`;
@@ -92,13 +104,19 @@ export class StreamStore {
     id: number,
     channel: string,
     threadTs: string,
-  ): Promise<{ messages: StreamMessage[]; stopRequested: boolean }> {
+  ): Promise<{ messages: StreamMessage[]; calls: StreamCall[]; stopRequested: boolean }> {
     const rows = await this.raw(BEGIN_SQL, [id, channel, threadTs, iso(this.now())]);
-    const row = rows[0] as { messages: unknown; stop_requested: boolean } | undefined;
+    const row = rows[0] as { messages: unknown; calls: unknown; stop_requested: boolean } | undefined;
     return {
       messages: (json(row?.messages) as StreamMessage[] | undefined) ?? [],
+      calls: (json(row?.calls) as StreamCall[] | undefined) ?? [],
       stopRequested: row?.stop_requested ?? false,
     };
+  }
+
+  /** The final stop of message `ts` is about to be sent with `final`: a retry after a crash sends it again. */
+  async stopping(id: number, ts: string, final: Record<string, unknown>): Promise<void> {
+    await this.raw(STOPPING_SQL, [id, ts, JSON.stringify(final), iso(this.now())]);
   }
 
   /** A message was started: written before anything is appended to it, so a retry can close it. */
@@ -107,7 +125,7 @@ export class StreamStore {
   }
 
   /** A message will take no more text, and why. */
-  async ended(id: number, ts: string, end: NonNullable<StreamMessage['end']>): Promise<void> {
+  async ended(id: number, ts: string, end: Exclude<StreamMessage['end'], 'stopping' | null>): Promise<void> {
     await this.raw(END_MESSAGE_SQL, [id, ts, end, iso(this.now())]);
   }
 

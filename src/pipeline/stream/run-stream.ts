@@ -11,7 +11,7 @@ import type {
 } from '../../core/stream.js';
 import type { StreamStore } from '../../db/streams.js';
 import type { EffectTarget } from '../executor/types.js';
-import { closeInterrupted, STREAM_EXPIRY_MS, StreamWriter } from './writer.js';
+import { closeInterrupted, resendFinalStop, STREAM_EXPIRY_MS, StreamWriter } from './writer.js';
 
 /** Least time between two calls for one answer: `chat.appendStream` is Tier 4 (100+ a minute). */
 export const STREAM_INTERVAL_MS = 600;
@@ -117,9 +117,20 @@ export function streamRunner(options: StreamRunnerOptions) {
     const { channel, thread_ts: threadTs } = effect.to;
     const call = (request: ApiCall) => options.slack(request, target);
     const earlier = await options.store.begin(target.id, channel, threadTs);
+    const parts = { id: target.id, to: effect.to, store: options.store, call };
+    // A crash while the final stop was on its way: the answer was whole; it is finished, not redone.
+    const stopping = earlier.messages.find((message) => message.end === 'stopping' && message.final);
+    if (stopping?.final) {
+      const end = await resendFinalStop(parts, stopping.ts, stopping.final);
+      await options.store.finished(target.id, end);
+      const messages = earlier.messages.filter((m) => m.attempt === stopping.attempt).map((m) => m.ts);
+      const chars = earlier.calls
+        .filter((c) => !c.error && c.call !== 'close' && messages.includes(c.ts ?? ''))
+        .reduce((n, c) => n + c.chars, 0);
+      return { channel, messages, chars, end };
+    }
     for (const message of earlier.messages)
-      if (message.end === null)
-        await closeInterrupted({ id: target.id, to: effect.to, store: options.store, call }, message.ts);
+      if (message.end === null) await closeInterrupted(parts, message.ts);
 
     const controller = new AbortController();
     const stop = (end: Exclude<StreamEnd, 'complete'>) => {

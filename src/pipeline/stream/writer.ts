@@ -115,8 +115,12 @@ export class StreamWriter {
     const current = this.#current;
     if (!current || this.#closed) return this.#close();
     const batch = this.#take();
+    const finalBlocks = end === 'complete' ? blocks : undefined;
+    // Kept first: a crash while the stop is on its way is followed by the same stop, not a redo.
+    const { args } = callFor('stop', this.#options.to, current.ts, batch, finalBlocks);
+    await this.#options.store.stopping(this.#options.id, current.ts, { ...args, end });
     try {
-      await this.#call('stop', current.ts, batch, end === 'complete' ? blocks : undefined);
+      await this.#call('stop', current.ts, batch, finalBlocks);
     } catch (error) {
       if (!isStreamStopped(error)) throw error; // Slack stopped it already (the user pressed stop)
     }
@@ -250,7 +254,7 @@ export class StreamWriter {
     await this.#options.store.started(this.#options.id, message);
   }
 
-  async #end(ts: string, end: NonNullable<StreamMessage['end']>): Promise<void> {
+  async #end(ts: string, end: Exclude<StreamMessage['end'], 'stopping' | null>): Promise<void> {
     await this.#options.store.ended(this.#options.id, ts, end);
   }
 
@@ -340,4 +344,38 @@ export async function closeInterrupted(
   });
   if (error) throw new EffectError(`closing the interrupted message: ${error}`, { retryable: true });
   await options.store.ended(options.id, ts, 'interrupted');
+}
+
+/**
+ * Sends again the final stop a crash interrupted (kept with the message): Slack either takes it
+ * now, or took it before the crash and answers that the message no longer streams. Either way the
+ * answer is whole and is not written again. Answers how it ended.
+ */
+export async function resendFinalStop(
+  options: Pick<WriterOptions, 'id' | 'store' | 'call'>,
+  ts: string,
+  final: Record<string, unknown>,
+): Promise<StreamEnd> {
+  const { end: kept, ...args } = final;
+  const end: StreamEnd = kept === 'stopped' || kept === 'time_limit' ? kept : 'complete';
+  const started = Date.now();
+  let error: string | undefined;
+  try {
+    await options.call({ type: 'api', method: 'chat.stopStream', args });
+  } catch (failure) {
+    if (!isStreamStopped(failure)) error = failure instanceof Error ? failure.message : String(failure);
+  }
+  await options.store.called(options.id, {
+    call: 'stop',
+    at: new Date(started).toISOString(),
+    ms: Date.now() - started,
+    ts,
+    chars: typeof args.markdown_text === 'string' ? args.markdown_text.length : 0,
+    parts: 0,
+    text: typeof args.markdown_text === 'string' ? args.markdown_text.slice(0, CALL_TEXT_KEPT) : '',
+    ...(error ? { error } : {}),
+  });
+  if (error) throw new EffectError(`sending the final stop again: ${error}`, { retryable: true });
+  await options.store.ended(options.id, ts, end);
+  return end;
 }
