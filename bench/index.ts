@@ -11,6 +11,7 @@ const CASES: Record<string, () => Promise<void>> = {
   http: benchHttp,
   socket: benchSocket,
   worker: benchWorker,
+  stream: () => import('./stream.js').then((m) => m.benchStream()),
 };
 
 const wanted = process.argv.slice(2).filter((arg) => arg in CASES);

@@ -155,7 +155,9 @@ export class StreamWriter {
 
   #schedule(): void {
     if (this.#flushing || this.#timer || this.#closed || this.#buffer.length === 0) return;
-    const wait = this.#current ? this.#lastCallAt + this.#options.intervalMs - this.#now() : 0;
+    // The first words go out at once, also when only a task update came before them.
+    const first = this.#chars === 0 && this.#buffered > 0;
+    const wait = this.#current && !first ? this.#lastCallAt + this.#options.intervalMs - this.#now() : 0;
     if (wait > 0) {
       this.#timer = setTimeout(() => {
         this.#timer = null;
@@ -287,7 +289,7 @@ export class StreamWriter {
         batch.text.length +
         batch.chunks.reduce((n, c) => n + (c.type === 'markdown_text' ? c.text.length : 0), 0),
       parts: batch.chunks.filter((c) => c.type !== 'markdown_text').length,
-      text: batch.text.slice(0, CALL_TEXT_KEPT),
+      text: textOf(batch).slice(0, CALL_TEXT_KEPT),
       ...(failure ? { error: failure instanceof Error ? failure.message : String(failure) } : {}),
     };
     if (!failure) this.#chars += line.chars;
@@ -296,6 +298,11 @@ export class StreamWriter {
     if (stop) this.#options.onStop('stopped');
     return result;
   }
+}
+
+/** All the markdown a batch carries, in order. */
+function textOf(batch: Batch): string {
+  return batch.text + batch.chunks.map((c) => (c.type === 'markdown_text' ? c.text : '')).join('');
 }
 
 /** The Web API request for one stream call. */
