@@ -119,7 +119,7 @@ runMain(async () => {
   }
   if (!response.ok) throw new StartupError(`the server answered ${response.status}: its log says why`);
   // What the delivery led to, as the server recorded it: read back from its inspector.
-  const inspect = new URL('/_inspect/', url);
+  const inspect = new URL('/_inspect', url);
   const key = deliveryKey(fixture);
   const token = process.env.INSPECTOR_TOKEN;
   const outcome = key

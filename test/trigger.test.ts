@@ -5,6 +5,7 @@
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FakeSlack } from '../src/testing/fake-slack.js';
 import { SIGNING_SECRET } from '../src/testing/signing.js';
@@ -42,7 +43,7 @@ async function seen(text: string, count: number): Promise<string[]> {
   return serverLines(text);
 }
 
-const DRY_RUN_HINT = `with SLACK_DRY_RUN=true each Slack call is a "dry run: …" line in the server's log; steps that follow are deliveries of their own, at http://127.0.0.1:${port}/_inspect/`;
+const DRY_RUN_HINT = `with SLACK_DRY_RUN=true each Slack call is a "dry run: …" line in the server's log; steps that follow are deliveries of their own, at http://127.0.0.1:${port}/_inspect`;
 
 beforeAll(async () => {
   await fake.start();
@@ -56,6 +57,8 @@ beforeAll(async () => {
       SLACK_DRY_RUN: 'true',
       SLACK_API_URL: fake.apiUrl,
       PORT: port,
+      // Run outside the repository, tsx needs to be told where the JSX settings of the inspector are.
+      TSX_TSCONFIG_PATH: fileURLToPath(new URL('../tsconfig.json', import.meta.url)),
     },
     dir,
   );

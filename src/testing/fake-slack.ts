@@ -1,6 +1,8 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { type WebSocket, WebSocketServer } from 'ws';
+import type { BudgetOverrides } from '../slack/limits.js';
+import { FakeLimits } from './fake-limits.js';
 import { type FakeStream, FakeStreams } from './fake-streams.js';
 
 export type { FakeStream, StreamChunk } from './fake-streams.js';
@@ -65,6 +67,8 @@ export interface FakeSlackOptions {
   maxConnections?: number;
   /** Sends an envelope again when it is left unacked this long, as Slack does; default: only when its socket closes. */
   redeliverAfterMs?: number;
+  /** Enforces Slack's published rate limits (429 + Retry-After past them); budgets may differ per tier or method. */
+  rateLimits?: boolean | BudgetOverrides;
 }
 
 /**
@@ -75,6 +79,9 @@ export interface FakeSlackOptions {
 export class FakeSlack {
   readonly calls: FakeCall[] = [];
   readonly #streams: FakeStreams;
+  /** Slack's rate limits, when enforced (`rateLimits`); calls answered 429 are in `rateLimited`. */
+  limits: FakeLimits | null = null;
+  readonly rateLimited: FakeCall[] = [];
   readonly #responders = new Map<string, Responder>();
   readonly #counts = new Map<string, number>();
   readonly #waiters = new Set<() => void>();
@@ -103,6 +110,7 @@ export class FakeSlack {
 
   constructor(options: FakeSlackOptions = {}) {
     this.#streams = new FakeStreams(options.streamExpiryMs);
+    if (options.rateLimits) this.enforceRateLimits(options.rateLimits === true ? {} : options.rateLimits);
     this.maxConnections = options.maxConnections ?? 10;
     const after = options.redeliverAfterMs;
     if (after) {
@@ -126,6 +134,12 @@ export class FakeSlack {
 
   set streamExpiryMs(ms: number) {
     this.#streams.expiryMs = ms;
+  }
+
+  /** Enforces Slack's rate limits from now on (budgets as `SLACK_RATE_LIMITS` reads them). */
+  enforceRateLimits(budgets: BudgetOverrides = {}): this {
+    this.limits = new FakeLimits(budgets);
+    return this;
   }
 
   /** The messages streamed so far (`chat.startStream`), oldest first, as they stand now. */
@@ -188,6 +202,8 @@ export class FakeSlack {
     this.acks.length = 0;
     this.gaps.length = 0;
     this.#streams.clear();
+    this.limits?.reset();
+    this.rateLimited.length = 0;
   }
 
   /** The sockets still open (those refused with too_many_websockets left out). */
@@ -332,6 +348,13 @@ export class FakeSlack {
         ? args.token
         : null;
     const call: FakeCall = { method, token, args, contentType: type, at: Date.now() };
+    const retryAfter = this.limits?.take(method, token, args, call.at) ?? null;
+    if (retryAfter !== null) {
+      this.rateLimited.push(call);
+      res.writeHead(429, { 'content-type': 'application/json', 'retry-after': String(retryAfter) });
+      res.end(JSON.stringify({ ok: false, error: 'ratelimited' }));
+      return;
+    }
     const nth = (this.#counts.get(method) ?? 0) + 1;
     this.#counts.set(method, nth);
     const reply = this.#responders.get(method)?.(call, nth) ?? {};

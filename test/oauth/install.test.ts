@@ -2,6 +2,7 @@ import { eq } from 'drizzle-orm';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { installations, oauthStates } from '../../src/db/schema.js';
 import { decryptToken } from '../../src/db/token-crypto.js';
+import { BOT_SCOPES } from '../../src/oauth/scopes.js';
 import { deriveStateSecret, issueState } from '../../src/oauth/state.js';
 import { FakeSlack } from '../../src/testing/fake-slack.js';
 import { type TestDatabase, testDatabases } from '../helpers/databases.js';
@@ -66,9 +67,7 @@ describe.each(testDatabases())('OAuth install on %s', (_name, open) => {
     const state = authorize.searchParams.get('state') ?? '';
     expect([...authorize.searchParams.keys()]).toEqual(['client_id', 'scope', 'redirect_uri', 'state']);
     expect(authorize.searchParams.get('client_id')).toBe(CLIENT_ID);
-    expect(authorize.searchParams.get('scope')).toBe(
-      'app_mentions:read,chat:write,commands,links:read,links:write',
-    );
+    expect(authorize.searchParams.get('scope')).toBe(BOT_SCOPES.join(',')); // what the install asks for
     expect(authorize.searchParams.get('redirect_uri')).toBe(
       'https://router.example.com/slack/oauth_redirect',
     );

@@ -71,7 +71,10 @@ describe('install scopes', () => {
     const drifted = ManifestSchema.parse({
       ...manifest,
       oauth_config: {
-        scopes: { bot: ['chat:write', 'commands', 'links:read', 'links:write', 'users:read'] },
+        // The manifest's own scopes, one dropped and one added: whatever the app asks for today.
+        scopes: {
+          bot: [...manifest.oauth_config.scopes.bot.filter((s) => s !== 'app_mentions:read'), 'users:read'],
+        },
       },
     });
     expect(checkInstallScopes(drifted)).toEqual([
