@@ -11,6 +11,8 @@ const RANK: Record<string, number> = {
   config: 1,
   log: 1,
   db: 2,
+  // Models through the AI SDK: what a stream task yields, and the scripted model (imports only the core).
+  ai: 2.5,
   slack: 3,
   app: 3,
   manifest: 3.5,

@@ -1,5 +1,6 @@
 import * as z from 'zod';
 import { ConfigError } from '../core/errors.js';
+import { parseBudgets } from '../core/rate-limits.js';
 
 /** Where to get each setting, for the one-line start-up error. */
 const WHERE: Record<string, string> = {
@@ -37,6 +38,16 @@ const WHERE: Record<string, string> = {
   DATABASE_STATEMENT_TIMEOUT_MS: 'milliseconds, such as 5000',
   DATABASE_CONNECT_TIMEOUT_MS: 'milliseconds, such as 5000',
   SLACK_DRY_RUN: 'true or false (true prints each Slack call instead of making it)',
+  SLACK_RATE_LIMITS: "budgets that differ from Slack's, e.g. tier3=100/min,post=1/s:3, or off",
+};
+
+const readsAsBudgets = (value: string) => {
+  try {
+    parseBudgets(value);
+    return true;
+  } catch {
+    return false;
+  }
 };
 
 const bool = z.enum(['true', 'false', '1', '0']).transform((v) => v === 'true' || v === '1');
@@ -51,6 +62,11 @@ export const ConfigSchema = z.object({
   SLACK_SOCKET_MODE: bool.default(false),
   /** Print each Web API call and response_url post instead of making it (try the app without Slack). */
   SLACK_DRY_RUN: bool.default(false),
+  /** Budgets that differ from Slack's published ones (src/slack/limits.ts), or `off` to not pace calls. */
+  SLACK_RATE_LIMITS: z
+    .string()
+    .refine((value) => value === 'off' || readsAsBudgets(value), 'not budgets like tier3=100/min,post=1/s:3')
+    .optional(),
   SLACK_API_URL: z
     .url()
     .default('https://slack.com/api/')

@@ -3,6 +3,7 @@ import {
   bigint,
   bigserial,
   boolean,
+  doublePrecision,
   index,
   integer,
   jsonb,
@@ -158,3 +159,13 @@ export const streams = pgTable(
   },
   (t) => [index('streams_thread').on(t.channel, t.threadTs)],
 );
+
+/**
+ * Slack's rate limits as lanes (src/slack/limits.ts): each lane's schedule, as the time its next call
+ * is due (epoch ms, GCRA), shared by every process on the database (src/db/lanes.ts).
+ */
+export const lanes = pgTable('lanes', {
+  key: text().primaryKey(),
+  tat: doublePrecision().notNull(),
+  updatedAt: createdAt(),
+});

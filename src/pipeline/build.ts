@@ -4,9 +4,11 @@ import type { Effect } from '../core/action.js';
 import type { SlackApp } from '../core/app.js';
 import type { AppTypes, HandlerContext, Logger } from '../core/context.js';
 import type { NormalizedEvent } from '../core/event.js';
+import { laneOf, parseBudgets } from '../core/rate-limits.js';
 import { storedEffectSchema } from '../core/stored-effect.js';
 import type { DatabaseHandle, StoreHandle } from '../db/database.js';
 import { deleteInstallation } from '../db/installations.js';
+import { LaneClock } from '../db/lanes.js';
 import { DeliveryRecorder, MAX_WAITING_RECORDS } from '../db/record.js';
 import { StreamStore } from '../db/streams.js';
 import { SlackClients } from '../slack/client.js';
@@ -63,10 +65,37 @@ export function createPipeline<T extends AppTypes>(options: PipelineOptions<T>):
     refresh: tokenRefresh(config, options.slackFetch),
     fallback: config.SLACK_BOT_TOKEN,
   });
+  // Slack's rate limits as lanes: shared through PostgreSQL by every process, in memory with PGlite.
+  const budgets = config.SLACK_RATE_LIMITS === 'off' ? null : parseBudgets(config.SLACK_RATE_LIMITS);
+  const lanes = new LaneClock(
+    database.driver === 'postgres' ? { kind: 'database', raw: database.raw } : { kind: 'memory' },
+    logger,
+  );
   const slack = slackRunner({
     clients: new SlackClients({ slackApiUrl: config.SLACK_API_URL, fetch: options.slackFetch }),
     botToken,
+    onRateLimited: (call, workspace, retryAfterMs) => {
+      if (!budgets) return;
+      const lane = laneOf(call.method, call.args, workspace, budgets);
+      logger.warn('Slack throttled a lane: its calls wait', {
+        method: call.method,
+        team: workspace.teamId ?? workspace.enterpriseId,
+        channel: 'channel' in call.args ? String(call.args.channel) : undefined,
+        retryAfterS: retryAfterMs / 1000,
+        lane: lane.key,
+      });
+      lanes.push(lane, retryAfterMs).catch(() => {});
+    },
   });
+  /** How long a Web API call must wait for its lane (its slot taken). */
+  const pace = (
+    method: string,
+    args: object,
+    workspace: { teamId: string | null; enterpriseId: string | null },
+  ) =>
+    budgets && !config.SLACK_DRY_RUN
+      ? lanes.reserve(laneOf(method, args, workspace, budgets))
+      : Promise.resolve(0);
   // SLACK_DRY_RUN: print each Slack call instead of making it; the effect is recorded as done.
   const slackOrDry = config.SLACK_DRY_RUN ? dryRunRunner(logger) : slack;
   const lease = options.owner ? ownedLease(options.owner) : expiryLease;
@@ -76,7 +105,12 @@ export function createPipeline<T extends AppTypes>(options: PipelineOptions<T>):
   const streamLimitMs = lease.owner ? STREAM_MAX_MS : EFFECT_MAX_MS - 10_000;
   const streams = streamRunner({
     tasks,
-    slack: slackOrDry,
+    // Each call of a stream waits for its lane, as an effect does.
+    slack: async (call, target) => {
+      const wait = await pace(call.method, call.args, target);
+      if (wait > 0) await new Promise((resolve) => setTimeout(resolve, wait));
+      return slackOrDry(call, target);
+    },
     store: new StreamStore(database.raw),
     logger,
     timeLimitMs: streamLimitMs,
@@ -116,6 +150,8 @@ export function createPipeline<T extends AppTypes>(options: PipelineOptions<T>):
       logger,
       lease,
       steps,
+      pace: (effect, target) =>
+        effect.type === 'api' ? pace(effect.method, effect.args, target) : Promise.resolve(0),
       // The executor stops waiting for an answer a minute after its own limit.
       streamTimeoutMs: (options.streams?.timeLimitMs ?? streamLimitMs) + (lease.owner ? 60_000 : 5_000),
       ...options.executor,

@@ -25,6 +25,8 @@ export interface SlackRunnerOptions {
   /** For response_url posts. */
   fetch?: typeof fetch;
   sleep?: (ms: number) => Promise<void>;
+  /** Slack answered 429 to a Web API call (its lane slows down: src/db/lanes.ts). */
+  onRateLimited?: (call: ApiCall, workspace: Workspace, retryAfterMs: number) => void;
 }
 
 const wait = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
@@ -66,6 +68,7 @@ export function slackRunner(options: SlackRunnerOptions) {
       } catch (error) {
         if (error instanceof WebAPIRateLimitedError) {
           const ms = error.retryAfter * 1000;
+          if (effect.type === 'api') options.onRateLimited?.(effect, workspace, ms);
           if (ms <= MAX_INLINE_WAIT_MS && tries < MAX_INLINE_TRIES) {
             await sleep(ms);
             continue;

@@ -1,4 +1,4 @@
-import { type BudgetOverrides, laneOf } from '../slack/limits.js';
+import { type BudgetOverrides, laneOf } from '../core/rate-limits.js';
 
 /**
  * The fake Slack's rate limits, as Slack publishes them: a bucket per workspace (its token) and

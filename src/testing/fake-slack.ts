@@ -1,7 +1,7 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { type WebSocket, WebSocketServer } from 'ws';
-import type { BudgetOverrides } from '../slack/limits.js';
+import type { BudgetOverrides } from '../core/rate-limits.js';
 import { FakeLimits } from './fake-limits.js';
 import { type FakeStream, FakeStreams } from './fake-streams.js';
 

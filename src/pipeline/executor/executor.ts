@@ -64,6 +64,7 @@ export class Executor<E extends Effect> {
   readonly #now: () => Date;
   readonly #logger: Logger;
   readonly #steps: ExecutorOptions['steps'];
+  readonly #pace: ExecutorOptions['pace'];
   /** Drains when deferred timers come due (a long-lived owner only). */
   readonly #wakeups: Wakeups;
 
@@ -94,6 +95,7 @@ export class Executor<E extends Effect> {
     this.#now = options.now ?? (() => new Date());
     this.#logger = options.logger ?? console;
     this.#steps = options.steps;
+    this.#pace = options.pace;
     this.#wakeups = new Wakeups(() => this.drain(), this.#logger);
     this.#done = new DoneMarks({
       write: (ids) => completeEffects(this.#raw, ids, this.#now()),
@@ -149,7 +151,7 @@ export class Executor<E extends Effect> {
             for (const id of ids) this.#held.delete(id);
             break;
           }
-          outcomes.push(await this.#runOne(row, marks));
+          outcomes.push(await this.#runOne(row, marks, this.#gate, staleAt));
         }
       } finally {
         this.#gate.leave();
@@ -229,7 +231,7 @@ export class Executor<E extends Effect> {
       this.#held.delete(row.id); // its lease ends before the effect could: the next drain takes it
       return;
     }
-    const outcome = await this.#runStored(row);
+    const outcome = await this.#runStored(row, staleAt);
     if (outcome.status === 'done') report.done++;
     else if (outcome.status === 'retry') report.retried++;
     else {
@@ -239,18 +241,48 @@ export class Executor<E extends Effect> {
   }
 
   /** An effect claimed from the outbox: parsed first, since the row may predate this code. */
-  #runStored(row: Claimed): Promise<Outcome> {
+  #runStored(row: Claimed, staleAt: number): Promise<Outcome> {
     const parsed = this.schema.safeParse(row.effect);
-    if (parsed.success) return this.#runOne({ ...row, effect: parsed.data });
+    if (parsed.success)
+      return this.#runOne({ ...row, effect: parsed.data }, undefined, this.#drainGate, staleAt);
     const error = new EffectError('outbox entry is not an effect this version can run', { retryable: false });
     return this.#failed(row, 'unknown', error, 0);
   }
 
-  /** Runs one effect; with `marks`, its "done" mark is handed over instead of awaited. */
-  async #runOne(row: Claimed<E>, marks?: Promise<void>[]): Promise<Outcome> {
-    const started = performance.now();
+  /**
+   * Runs one effect; with `marks`, its "done" mark is handed over instead of awaited. An effect whose
+   * lane must wait gives its place in `gate` back meanwhile; one that would wait past `staleAt` (an
+   * expiry lease) goes back to the outbox, due when its lane allows.
+   */
+  async #runOne(
+    row: Claimed<E>,
+    marks?: Promise<void>[],
+    gate?: Gate,
+    staleAt = Number.POSITIVE_INFINITY,
+  ): Promise<Outcome> {
     const name = effectName(row.effect);
     const { delivery_id: delivery, attempts } = row;
+    const target = {
+      teamId: row.team_id,
+      enterpriseId: row.enterprise_id,
+      attempt: row.attempts,
+      id: row.id,
+    };
+    const wait = this.#pace ? await this.#pace(row.effect, target) : 0;
+    if (wait > 0) {
+      if (Date.now() + wait >= staleAt) {
+        const dueAt = new Date(Date.now() + wait);
+        await this.#mark(row.id, { kind: 'fail', error: 'rate limit lane', retryAt: dueAt }, () =>
+          deferEffect(this.db, row.id, dueAt, this.#now()),
+        );
+        const error = `its lane waits until ${dueAt.toISOString()}`;
+        return { id: row.id, effect: name, status: 'retry', error, ms: 0, delivery, attempts };
+      }
+      gate?.leave();
+      await new Promise((resolve) => setTimeout(resolve, wait));
+      if (gate && !gate.tryEnter()) await gate.enter();
+    }
+    const started = performance.now();
     if (row.effect.type === 'later' && (row.effect.dueAt ?? 0) > Date.now()) {
       const dueAt = new Date(row.effect.dueAt ?? 0);
       await this.#mark(row.id, { kind: 'fail', error: 'not due', retryAt: dueAt }, () =>
@@ -263,12 +295,7 @@ export class Executor<E extends Effect> {
     }
     let result: unknown;
     try {
-      const run = this.runner(row.effect, {
-        teamId: row.team_id,
-        enterpriseId: row.enterprise_id,
-        attempt: row.attempts,
-        id: row.id,
-      });
+      const run = this.runner(row.effect, target);
       const timeoutMs = row.effect.type === 'stream' ? this.#streamTimeoutMs : this.#effectTimeoutMs;
       result = await withDeadline(run, timeoutMs, `${name} did not finish`);
     } catch (error) {

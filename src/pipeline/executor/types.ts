@@ -53,6 +53,11 @@ export interface ExecutorOptions extends Partial<RetryPolicy> {
    * `continueWith`). False when the effect names no step for this end: the executor marks it itself.
    */
   steps?: (row: Claimed, end: EffectEnd) => Promise<boolean>;
+  /**
+   * Slack's rate limits (src/slack/limits.ts): how long an effect must wait for its lane, with its
+   * slot taken (0: now). While it waits it holds no place of the executor's, so other lanes run.
+   */
+  pace?: (effect: Effect, target: EffectTarget) => Promise<number>;
 }
 
 /** What a drain did. */

@@ -1,0 +1,169 @@
+import type { Logger } from '../core/context.js';
+import type { Budget, Lane } from '../core/rate-limits.js';
+import type { RawSql } from './database.js';
+
+// The lanes' schedules, shared by every process on the database: one row per lane with its
+// theoretical arrival time (GCRA, the cell-rate algorithm): a call reserves the next slot of its
+// lane and learns when it may start, whichever process asks. Reservations that arrive together are
+// taken in one statement, one row per lane. A 429 pushes its lane's schedule past `Retry-After`.
+
+const RESERVE_SQL = `
+insert into lanes as l (key, tat, updated_at)
+select k, $2::float8 + n * t, now()
+from jsonb_to_recordset($1::jsonb) as r(k text, n int, t float8)
+on conflict (key) do update
+  set tat = greatest(l.tat, $2::float8) + (excluded.tat - $2::float8), updated_at = now()
+returning key, tat`;
+
+const PUSH_SQL = `
+insert into lanes as l (key, tat, updated_at) values ($1, $2::float8, now())
+on conflict (key) do update set tat = greatest(l.tat, excluded.tat), updated_at = now()`;
+
+const WAITING_SQL = `select key, tat from lanes where tat > $1::float8 order by tat desc limit $2`;
+
+/**
+ * Of a lane's budget, what is spent: calls leave on schedule but reach Slack a little early or late
+ * (connections, the event loop), so the schedule runs 10 % under the limit.
+ */
+export const LANE_HEADROOM = 0.9;
+
+/**
+ * Milliseconds between two calls of a lane, and how far ahead of its schedule a burst may go: one
+ * call of the burst is kept back, for a call that reaches Slack late and arrives with the next.
+ */
+function cadence(budget: Budget): { interval: number; tolerance: number } {
+  const interval = 60_000 / (budget.perMinute * LANE_HEADROOM);
+  return { interval, tolerance: Math.max(0, budget.burst - 2) * interval };
+}
+
+interface Request {
+  lane: Lane;
+  resolve: (waitMs: number) => void;
+}
+
+/** A lane that waits: its key, and when its schedule frees up (epoch ms). */
+export interface WaitingLane {
+  key: string;
+  until: number;
+}
+
+/** Where the lanes' schedules are kept: the database (shared by processes) or this process's memory. */
+export type LaneSchedules = { kind: 'database'; raw: RawSql } | { kind: 'memory' };
+
+/**
+ * Reserves slots in the lanes' schedules. On PostgreSQL they are shared by every process; with the
+ * embedded database (one process) they are kept in memory, which costs no statement.
+ */
+export class LaneClock {
+  #queue: Request[] = [];
+  #scheduled = false;
+  #warned = false;
+  readonly #memory = new Map<string, number>();
+  readonly #raw: RawSql;
+
+  constructor(
+    schedules: LaneSchedules,
+    private readonly logger: Logger = console,
+    private readonly now: () => number = Date.now,
+  ) {
+    this.#raw =
+      schedules.kind === 'database' ? schedules.raw : (query, params) => this.#inMemory(query, params);
+  }
+
+  /** The statements' effect on the in-memory schedules. */
+  async #inMemory(query: string, params: unknown[]): Promise<unknown[]> {
+    const now = this.now();
+    if (query === RESERVE_SQL) {
+      const lanes = JSON.parse(String(params[0])) as { k: string; n: number; t: number }[];
+      const at = Number(params[1]);
+      const reserved = lanes.map(({ k, n, t }) => {
+        const tat = Math.max(this.#memory.get(k) ?? at, at) + n * t;
+        this.#memory.set(k, tat);
+        return { key: k, tat };
+      });
+      if (this.#memory.size > 10_000)
+        for (const [key, tat] of this.#memory) if (tat <= now) this.#memory.delete(key);
+      return reserved;
+    }
+    if (query === PUSH_SQL) {
+      const key = String(params[0]);
+      this.#memory.set(key, Math.max(this.#memory.get(key) ?? 0, Number(params[1])));
+      return [];
+    }
+    const rows = [...this.#memory].filter(([, tat]) => tat > now).map(([key, tat]) => ({ key, tat }));
+    for (const [key, tat] of this.#memory) if (tat <= now - 60_000) this.#memory.delete(key);
+    return rows.sort((a, b) => b.tat - a.tat).slice(0, Number(params[1]));
+  }
+
+  /** How long to wait before a call of `lane` (0: now). The slot is taken: make the call after it. */
+  reserve(lane: Lane): Promise<number> {
+    return new Promise((resolve) => {
+      this.#queue.push({ lane, resolve });
+      if (this.#scheduled) return;
+      this.#scheduled = true;
+      setImmediate(() => void this.#flush());
+    });
+  }
+
+  /** Slack answered 429: nothing more of `lane` starts for `retryAfterMs` (in any process). */
+  async push(lane: Lane, retryAfterMs: number): Promise<void> {
+    const { tolerance } = cadence(lane.budget);
+    await this.#raw(PUSH_SQL, [lane.key, this.now() + retryAfterMs + tolerance]);
+  }
+
+  /** The lanes whose schedule runs ahead of now (calls in them wait), latest first. */
+  async waiting(limit = 50): Promise<WaitingLane[]> {
+    const now = this.now();
+    const rows = (await this.#raw(WAITING_SQL, [now, limit])) as { key: string; tat: number | string }[];
+    return rows.map((row) => ({ key: row.key, until: Number(row.tat) }));
+  }
+
+  async #flush(): Promise<void> {
+    const queue = this.#queue;
+    this.#queue = [];
+    this.#scheduled = false;
+    // One row per lane: its requests take consecutive slots, in the order they came.
+    const byKey = new Map<string, Request[]>();
+    for (const request of queue) {
+      const list = byKey.get(request.lane.key) ?? [];
+      list.push(request);
+      byKey.set(request.lane.key, list);
+    }
+    const lanes = [...byKey].map(([k, requests]) => ({
+      k,
+      n: requests.length,
+      t: cadence(requests[0]?.lane.budget ?? { perMinute: 60, burst: 1 }).interval,
+    }));
+    const now = this.now();
+    let rows: { key: string; tat: number | string }[];
+    try {
+      rows = (await this.#raw(RESERVE_SQL, [JSON.stringify(lanes), now])) as {
+        key: string;
+        tat: number | string;
+      }[];
+    } catch (cause) {
+      // Pacing is a courtesy to Slack: without the store, calls go now (a 429 still slows them).
+      if (!this.#warned)
+        this.logger.warn('the lanes could not be read; calls are not paced until they can', {
+          cause: String(cause),
+        });
+      this.#warned = true;
+      for (const request of queue) request.resolve(0);
+      return;
+    }
+    this.#warned = false;
+    const after = this.now();
+    for (const row of rows) {
+      const requests = byKey.get(row.key) ?? [];
+      const first = requests[0];
+      if (!first) continue;
+      const { interval, tolerance } = cadence(first.lane.budget);
+      const start = Number(row.tat) - requests.length * interval; // the schedule before these
+      requests.forEach((request, i) => {
+        request.resolve(Math.max(0, start + i * interval - tolerance - after));
+      });
+      byKey.delete(row.key);
+    }
+    for (const requests of byKey.values()) for (const request of requests) request.resolve(0);
+  }
+}
