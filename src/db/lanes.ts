@@ -8,18 +8,21 @@ import type { RawSql } from './database.js';
 // taken in one statement, one row per lane. A 429 pushes its lane's schedule past `Retry-After`.
 
 const RESERVE_SQL = `
-insert into lanes as l (key, tat, updated_at)
-select k, $2::float8 + n * t, now()
-from jsonb_to_recordset($1::jsonb) as r(k text, n int, t float8)
+insert into lanes as l (key, tat, free_at, updated_at)
+select k, $2::float8 + n * t, $2::float8 + n * t - w, now()
+from jsonb_to_recordset($1::jsonb) as r(k text, n int, t float8, w float8)
 on conflict (key) do update
-  set tat = greatest(l.tat, $2::float8) + (excluded.tat - $2::float8), updated_at = now()
+  set tat = greatest(l.tat, $2::float8) + (excluded.tat - $2::float8),
+      free_at = greatest(l.tat, $2::float8) + (excluded.tat - $2::float8) - (excluded.tat - excluded.free_at),
+      updated_at = now()
 returning key, tat`;
 
 const PUSH_SQL = `
-insert into lanes as l (key, tat, updated_at) values ($1, $2::float8, now())
-on conflict (key) do update set tat = greatest(l.tat, excluded.tat), updated_at = now()`;
+insert into lanes as l (key, tat, free_at, updated_at) values ($1, $2::float8, $2::float8 - $3::float8, now())
+on conflict (key) do update
+  set tat = greatest(l.tat, excluded.tat), free_at = greatest(l.free_at, excluded.free_at), updated_at = now()`;
 
-const WAITING_SQL = `select key, tat from lanes where tat > $1::float8 order by tat desc limit $2`;
+const WAITING_SQL = `select key, free_at as tat from lanes where free_at > $1::float8 order by free_at desc limit $2`;
 
 /**
  * Of a lane's budget, what is spent: calls leave on schedule but reach Slack a little early or late
@@ -58,7 +61,7 @@ export class LaneClock {
   #queue: Request[] = [];
   #scheduled = false;
   #warned = false;
-  readonly #memory = new Map<string, number>();
+  readonly #memory = new Map<string, { tat: number; freeAt: number }>();
   readonly #raw: RawSql;
 
   constructor(
@@ -74,25 +77,32 @@ export class LaneClock {
   async #inMemory(query: string, params: unknown[]): Promise<unknown[]> {
     const now = this.now();
     if (query === RESERVE_SQL) {
-      const lanes = JSON.parse(String(params[0])) as { k: string; n: number; t: number }[];
+      const lanes = JSON.parse(String(params[0])) as { k: string; n: number; t: number; w: number }[];
       const at = Number(params[1]);
-      const reserved = lanes.map(({ k, n, t }) => {
-        const tat = Math.max(this.#memory.get(k) ?? at, at) + n * t;
-        this.#memory.set(k, tat);
+      const reserved = lanes.map(({ k, n, t, w }) => {
+        const tat = Math.max(this.#memory.get(k)?.tat ?? at, at) + n * t;
+        this.#memory.set(k, { tat, freeAt: tat - w });
         return { key: k, tat };
       });
       if (this.#memory.size > 10_000)
-        for (const [key, tat] of this.#memory) if (tat <= now) this.#memory.delete(key);
+        for (const [key, lane] of this.#memory) if (lane.tat <= now) this.#memory.delete(key);
       return reserved;
     }
     if (query === PUSH_SQL) {
-      const key = String(params[0]);
-      this.#memory.set(key, Math.max(this.#memory.get(key) ?? 0, Number(params[1])));
+      const [key, tat, tolerance] = [String(params[0]), Number(params[1]), Number(params[2])];
+      const lane = this.#memory.get(key);
+      this.#memory.set(key, {
+        tat: Math.max(lane?.tat ?? 0, tat),
+        freeAt: Math.max(lane?.freeAt ?? 0, tat - tolerance),
+      });
       return [];
     }
-    const rows = [...this.#memory].filter(([, tat]) => tat > now).map(([key, tat]) => ({ key, tat }));
-    for (const [key, tat] of this.#memory) if (tat <= now - 60_000) this.#memory.delete(key);
-    return rows.sort((a, b) => b.tat - a.tat).slice(0, Number(params[1]));
+    for (const [key, lane] of this.#memory) if (lane.tat <= now - 60_000) this.#memory.delete(key);
+    return [...this.#memory]
+      .filter(([, lane]) => lane.freeAt > now)
+      .map(([key, lane]) => ({ key, tat: lane.freeAt }))
+      .sort((x, y) => y.tat - x.tat)
+      .slice(0, Number(params[1]));
   }
 
   /** How long to wait before a call of `lane` (0: now). The slot is taken: make the call after it. */
@@ -108,7 +118,7 @@ export class LaneClock {
   /** Slack answered 429: nothing more of `lane` starts for `retryAfterMs` (in any process). */
   async push(lane: Lane, retryAfterMs: number): Promise<void> {
     const { tolerance } = cadence(lane.budget);
-    await this.#raw(PUSH_SQL, [lane.key, this.now() + retryAfterMs + tolerance]);
+    await this.#raw(PUSH_SQL, [lane.key, this.now() + retryAfterMs + tolerance, tolerance]);
   }
 
   /** The lanes whose schedule runs ahead of now (calls in them wait), latest first. */
@@ -129,11 +139,10 @@ export class LaneClock {
       list.push(request);
       byKey.set(request.lane.key, list);
     }
-    const lanes = [...byKey].map(([k, requests]) => ({
-      k,
-      n: requests.length,
-      t: cadence(requests[0]?.lane.budget ?? { perMinute: 60, burst: 1 }).interval,
-    }));
+    const lanes = [...byKey].map(([k, requests]) => {
+      const { interval, tolerance } = cadence(requests[0]?.lane.budget ?? { perMinute: 60, burst: 1 });
+      return { k, n: requests.length, t: interval, w: tolerance };
+    });
     const now = this.now();
     let rows: { key: string; tat: number | string }[];
     try {

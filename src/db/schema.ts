@@ -167,5 +167,7 @@ export const streams = pgTable(
 export const lanes = pgTable('lanes', {
   key: text().primaryKey(),
   tat: doublePrecision().notNull(),
+  /** When its next call may go (epoch ms): `tat` less the burst it allows. */
+  freeAt: doublePrecision().notNull(),
   updatedAt: createdAt(),
 });

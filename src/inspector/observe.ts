@@ -97,6 +97,7 @@ export function observe(pipeline: Pipeline, ring: Ring, options: ObserveOptions)
     },
     database: pipeline.database,
     routes: () => pipeline.routes(),
+    waitingLanes: () => pipeline.waitingLanes(),
   };
 }
 

@@ -1,15 +1,47 @@
 /** @jsxImportSource hono/jsx */
 import type { OutboxRow } from '../db/inspect.js';
+import type { WaitingLane } from '../db/lanes.js';
 import { EffectTail, type HeaderFacts, Layout, Status } from './layout.js';
 import { effectSeen } from './views.js';
 
 /** Effects not done: pending, retrying and failed, with their last error and next attempt. */
-export function OutboxPage(props: { base: string; facts: HeaderFacts; rows: OutboxRow[]; notice?: string }) {
+export function OutboxPage(props: {
+  base: string;
+  facts: HeaderFacts;
+  rows: OutboxRow[];
+  lanes?: WaitingLane[];
+  notice?: string;
+}) {
   const { base } = props;
+  const lanes = props.lanes ?? [];
   return (
     <Layout title="Outbox" base={base} facts={props.facts}>
       <h2>Outbox</h2>
       {props.notice ? <p class="warn">{props.notice}</p> : null}
+      <h3>Rate-limit lanes that wait</h3>
+      {lanes.length === 0 ? (
+        <p data-testid="lanes">No lane waits: every Slack call goes out when its effect runs.</p>
+      ) : (
+        <table data-testid="lanes">
+          <thead>
+            <tr>
+              <th>lane (workspace, tier or channel)</th>
+              <th>calls wait until</th>
+            </tr>
+          </thead>
+          <tbody>
+            {lanes.map((lane) => (
+              <tr>
+                <td>{lane.key}</td>
+                <td>
+                  {new Date(lane.until).toISOString()} (in{' '}
+                  {Math.max(0, Math.round((lane.until - Date.now()) / 100) / 10)} s)
+                </td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      )}
       <form method="post" action={`${base}/outbox/retry-failed`}>
         Retry all failed since{' '}
         <select name="since">

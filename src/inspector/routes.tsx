@@ -152,9 +152,16 @@ export function inspectorRoutes<E extends Env>(
 
   app.get('/outbox', async (c) => {
     const inspector = the(c);
-    const rows = await listOutbox((await inspector.pipeline()).database.db);
+    const pipeline = await inspector.pipeline();
+    const [rows, lanes] = await Promise.all([listOutbox(pipeline.database.db), pipeline.waitingLanes()]);
     return c.html(
-      <OutboxPage base={base} facts={await facts(inspector)} rows={rows} notice={c.req.query('notice')} />,
+      <OutboxPage
+        base={base}
+        facts={await facts(inspector)}
+        rows={rows}
+        lanes={lanes}
+        notice={c.req.query('notice')}
+      />,
     );
   });
 

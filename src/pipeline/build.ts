@@ -8,7 +8,7 @@ import { laneOf, parseBudgets } from '../core/rate-limits.js';
 import { storedEffectSchema } from '../core/stored-effect.js';
 import type { DatabaseHandle, StoreHandle } from '../db/database.js';
 import { deleteInstallation } from '../db/installations.js';
-import { LaneClock } from '../db/lanes.js';
+import { LaneClock, type WaitingLane } from '../db/lanes.js';
 import { DeliveryRecorder, MAX_WAITING_RECORDS } from '../db/record.js';
 import { StreamStore } from '../db/streams.js';
 import { SlackClients } from '../slack/client.js';
@@ -34,6 +34,8 @@ export interface Pipeline {
   database: DatabaseHandle;
   /** The `kind:name` routes the app handles. */
   routes(): string[];
+  /** Slack's rate-limit lanes whose calls wait now, and until when (for the inspector). */
+  waitingLanes(): Promise<WaitingLane[]>;
 }
 
 export interface PipelineOptions<T extends AppTypes> {
@@ -177,5 +179,6 @@ export function createPipeline<T extends AppTypes>(options: PipelineOptions<T>):
     idle: () => parts.executor.idle(),
     database,
     routes: () => app.router.routes(),
+    waitingLanes: () => lanes.waiting(),
   };
 }

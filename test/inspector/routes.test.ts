@@ -135,4 +135,14 @@ describe('the inspector on a loopback dev process', () => {
       /^Slack rate-limited this app(?:'|&#39;)s events in the last hour \(app_rate_limited: .*\): T0001ACME at \d\d:\d\d UTC\. Subscribe to fewer events in manifest\.yaml\.$/,
     );
   });
+  // Last: its lane stays slowed for 30 s.
+  it('shows a rate-limit lane Slack slowed, and until when', async () => {
+    // Slack answers the reply 429 with a long Retry-After: the lane waits; the effect goes back to the outbox.
+    fake.on('chat.postMessage', () => ({ status: 429, headers: { 'retry-after': '30' } }));
+    await stack.deliver(mention(fixture('event_app_mention'), 9));
+    await stack.pipeline.idle();
+    const outbox = await page('/_inspect/outbox');
+    expect(outbox.html).toMatch(/<td>T0001ACME:post:C0CHAN001<\/td><td>[^<]+\(in (2\d|30)(\.\d)? s\)/);
+    fake.reset();
+  });
 });
