@@ -3,8 +3,9 @@
  * `valgrind --tool=callgrind`, takes a warm-up, has its counters zeroed, then takes `N` signed
  * app_mention deliveries (`C` at once) until each is handled (chat.postMessage at the fake), and
  * dumps. `npx tsx bench/callgrind.ts [minimum] [production] [inspector]` (default: all three);
- * BENCH_CALLGRIND_N (default 1000), BENCH_CALLGRIND_C (10); BENCH_CALLGRIND_KEEP=<folder> keeps each dump
- * there (`callgrind_annotate <folder>/production.callgrind`). Needs valgrind; run `npm run build` first.
+ * BENCH_CALLGRIND_N (default 1000), BENCH_CALLGRIND_WARM (2000), BENCH_CALLGRIND_C (1: no group commit, so the same statements every run); BENCH_CALLGRIND_KEEP=<folder> keeps each dump
+ * there (`callgrind_annotate <folder>/production.callgrind`); BENCH_COMPARE=<folder> adds another
+ * build of the project (`compared`, `compared-insp`), as in bench/http.ts. Needs valgrind; run `npm run build` first.
  */
 import { execFileSync } from 'node:child_process';
 import { createHmac } from 'node:crypto';
@@ -19,7 +20,8 @@ import { mentionCallback } from './stats.js';
 import { INSPECTOR_ON, minimumStart, projectStart, type Start, startTarget } from './targets.js';
 
 const N = Number(process.env.BENCH_CALLGRIND_N ?? 1000);
-const C = Number(process.env.BENCH_CALLGRIND_C ?? 10);
+const WARM = Number(process.env.BENCH_CALLGRIND_WARM ?? 2000);
+const C = Number(process.env.BENCH_CALLGRIND_C ?? 1);
 const SECRET = 'bench-signing-secret';
 
 const agent = new http.Agent({ keepAlive: true, maxSockets: C });
@@ -70,6 +72,16 @@ async function load(port: number, count: number, run: string): Promise<void> {
   await Promise.all(Array.from({ length: C }, worker));
 }
 
+/** Instructions under `main`: the event loop's thread, without V8's compiler and GC helper threads. */
+const mainThreadOf = (file: string) => {
+  const text = execFileSync('callgrind_annotate', ['--inclusive=yes', file], {
+    encoding: 'utf8',
+    maxBuffer: 64 * 2 ** 20,
+  });
+  const line = text.split('\n').find((l) => /\?\?\?:main \[/.test(l));
+  return Number(line?.trim().split(/\s+/)[0]?.replace(/,/g, '') ?? 0);
+};
+
 const totalOf = (file: string) => {
   const line = readFileSync(file, 'utf8')
     .split('\n')
@@ -92,6 +104,7 @@ async function measure(label: string, start: Start, base: { admin: postgres.Sql;
       ...start.args,
     ],
     env: start.env,
+    readyMs: 300_000,
   };
   const port = 3900 + Math.floor(Math.random() * 40);
   const server = await startTarget(valgrind, port, {
@@ -105,8 +118,9 @@ async function measure(label: string, start: Start, base: { admin: postgres.Sql;
   });
   try {
     const run = String(Date.now() % 1e8).padStart(8, '0');
-    await load(port, Math.min(N, 500), `${run}1`);
-    await fake.waitFor(Math.min(N, 500), 120_000);
+    // Long enough for V8 to have optimized the hot path: what Turbofan compiles after it is counted.
+    await load(port, WARM, `${run}1`);
+    await fake.waitFor(WARM, 300_000);
     await new Promise((r) => setTimeout(r, 1000));
     execFileSync('callgrind_control', ['-z', String(server.pid)]);
     fake.reset();
@@ -116,13 +130,18 @@ async function measure(label: string, start: Start, base: { admin: postgres.Sql;
     await new Promise((r) => setTimeout(r, 500));
     execFileSync('callgrind_control', ['-d', String(server.pid)]);
     await new Promise((r) => setTimeout(r, 1000));
-    const dumps = readdirSync(dir).filter((f) => /\.\d+$/.test(f)).sort();
+    const dumps = readdirSync(dir)
+      .filter((f) => /\.\d+$/.test(f))
+      .sort();
     const last = dumps.at(-1);
     const total = last ? totalOf(join(dir, last)) : 0;
+    const main = last ? mainThreadOf(join(dir, last)) : 0;
     if (last && process.env.BENCH_CALLGRIND_KEEP)
       copyFileSync(join(dir, last), join(process.env.BENCH_CALLGRIND_KEEP, `${label}.callgrind`));
     console.log(
-      `  ${label.padEnd(12)} ${(total / fake.posted / 1000).toFixed(0).padStart(6)} k instructions per delivery (${fake.posted} handled, ${refused} answers 503 sent again)`,
+      `  ${label.padEnd(12)} ${(total / fake.posted / 1000).toFixed(0).padStart(6)} k instructions per delivery, ` +
+        `${(main / fake.posted / 1000).toFixed(0).padStart(6)} k on the main thread ` +
+        `(${fake.posted} handled, ${refused} answers 503 sent again)`,
     );
   } finally {
     await server.stop();
@@ -140,6 +159,12 @@ const targets: [string, () => Promise<Start>][] = [
   ['production', async () => projectStart()],
   ['inspector', async () => projectStart([], INSPECTOR_ON)],
 ];
+// BENCH_COMPARE=<folder>: another build of the project (its dist/), measured beside this one.
+const compare = process.env.BENCH_COMPARE;
+if (compare) {
+  targets.push(['compared', async () => projectStart([], undefined, compare)]);
+  targets.push(['compared-insp', async () => projectStart([], INSPECTOR_ON, compare)]);
+}
 console.log(`callgrind: ${N} deliveries, ${C} at once, after a warm-up`);
 for (const [label, start] of targets) {
   if (wanted.length === 0 || wanted.includes(label)) await measure(label, await start(), { admin, adminUrl });

@@ -12,7 +12,8 @@ const SECRET = 'bench-signing-secret';
 const WARMUP_SECONDS = 2;
 const POOL = Number(process.env.BENCH_POOL ?? 200_000);
 const WARM_POOL = 50_000;
-let nextPort = 3950;
+/** The first port a target listens on (BENCH_PORT): another bench running beside this one takes 3950 and up. */
+let nextPort = Number(process.env.BENCH_PORT ?? 3950);
 
 /** What a target needs: where PostgreSQL is, the fake Web API, a scratch folder, the load. */
 export interface TargetOptions {

@@ -19,6 +19,8 @@ export interface Start {
   command: string;
   args: string[];
   env?: Record<string, string | undefined>;
+  /** How long it may take to listen (default 60 s; a server under Valgrind takes longer). */
+  readyMs?: number;
 }
 
 /**
@@ -124,11 +126,14 @@ export async function startTarget(start: Start, port: number, env: Record<string
       resolve();
     }),
   );
-  const deadline = performance.now() + 60_000;
+  const readyMs = start.readyMs ?? 60_000;
+  const deadline = performance.now() + readyMs;
   while (!(await accepts(port))) {
     if (exited !== undefined) throw new Error(`${start.args.at(-1)} exited with ${exited} before listening`);
-    if (performance.now() > deadline)
-      throw new Error(`${start.args.at(-1)} did not listen on ${port} in 60 s`);
+    if (performance.now() > deadline) {
+      child.kill('SIGKILL');
+      throw new Error(`${start.args.at(-1)} did not listen on ${port} in ${readyMs / 1000} s`);
+    }
     await new Promise((r) => setTimeout(r, 50));
   }
   return {

@@ -151,6 +151,17 @@ describe('buildTemplate', () => {
     expect(() => build(name, [...words], channel)).toThrow(message);
   });
 
+  it('asks the assistant in its thread, and stops there', () => {
+    const asked = eventOf(buildTemplate('ask', { words: ['What', 'is', 'acme', 'up', 'to?'] }, fixture));
+    const stopped = eventOf(buildTemplate('stop', { words: [] }, fixture));
+    expect(asked.payload).toMatchObject({
+      text: 'What is acme up to?',
+      channel_type: 'im',
+      thread_ts: '1764100400.000100',
+    });
+    expect(stopped.payload).toMatchObject({ channel: 'D0DMCHAN01', thread_ts: '1764100400.000100' });
+  });
+
   it('every template is built from a fixture that exists and normalizes', () => {
     const words: Record<TemplateName, string[]> = {
       mention: ['hi'],
@@ -158,6 +169,9 @@ describe('buildTemplate', () => {
       unfurl: ['https://app.example.com/orgs/acme'],
       home: [],
       button: [],
+      assistant: [],
+      ask: ['What is acme up to?'],
+      stop: [],
     };
     for (const name of Object.keys(TEMPLATES) as TemplateName[]) {
       expect(eventOf(buildTemplate(name, { words: words[name] }, fixture)).teamId).toBe('T0001ACME');

@@ -21,6 +21,8 @@ export interface DeliveryServices {
   signingSecret: string;
   /** The delivery pipeline; opened only for a verified delivery (url_verification needs no database). */
   pipeline(): Promise<Pipeline>;
+  /** The pipeline when it is open already (the Node server opens it at start): no promise per delivery. */
+  openPipeline?: Pipeline;
 }
 
 /** One `POST /slack/events`, as any mount sees it once the body is read. */
@@ -102,7 +104,7 @@ export async function answerDelivery(
     return { status: 200, json: { challenge: inbound.value.challenge } };
   }
   if (inbound.value.type === 'ssl_check') return ACK;
-  const pipeline = await services.pipeline();
+  const pipeline = services.openPipeline ?? (await services.pipeline());
   const taken = await pipeline.take(inbound.value.event, { receivedAt: request.receivedAt });
   if (taken.status === 'unavailable') {
     return {

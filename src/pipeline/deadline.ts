@@ -119,3 +119,28 @@ export function withDeadline<T>(work: Promise<T>, ms: number, what: string): Pro
     );
   });
 }
+
+/**
+ * `work`, or what `late` makes of the `DeadlineError` once `ms` have passed: `withDeadline` for a
+ * caller that answers a late result rather than throwing (no rejection to catch, no promise more).
+ */
+export function settleBy<T>(
+  work: Promise<T>,
+  ms: number,
+  what: string,
+  late: (error: DeadlineError) => T,
+): Promise<T> {
+  return new Promise<T>((resolve, reject) => {
+    const timer = countdown(ms, () => resolve(late(new DeadlineError(`${what}: no answer in ${ms} ms`))));
+    work.then(
+      (value) => {
+        timer.cancel();
+        resolve(value);
+      },
+      (error: unknown) => {
+        timer.cancel();
+        reject(error);
+      },
+    );
+  });
+}

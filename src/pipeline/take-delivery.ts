@@ -5,7 +5,7 @@ import type { NormalizedEvent } from '../core/event.js';
 import type { Router } from '../core/router.js';
 import type { DeliveryRecorder, RecordResult } from '../db/record.js';
 import { classifyDatabaseError } from '../db/sqlstate.js';
-import { DeadlineError, withDeadline } from './deadline.js';
+import { settleBy } from './deadline.js';
 import { logDelivery, logOutcomes, type OutageLog } from './delivery-log.js';
 import type { Executor, Outcome } from './executor/executor.js';
 
@@ -70,30 +70,32 @@ export async function takeDelivery<T extends AppTypes>(
  * deadline the answer is `unavailable` (Slack retries); if the delivery is recorded after all, its
  * effects run as usual and the retry finds a duplicate. Too many still waiting: `unavailable` at once.
  */
-async function decideInTime<T extends AppTypes>(
-  parts: PipelineParts<T>,
-  event: NormalizedEvent,
-): Promise<Taken> {
-  if (parts.deadlineMs === undefined) return decide(parts, event);
+function decideInTime<T extends AppTypes>(parts: PipelineParts<T>, event: NormalizedEvent): Promise<Taken> {
+  if (parts.deadlineMs === undefined) return decide(parts, event, null);
   const pending = parts.pending ?? { n: 0 };
   if (pending.n >= (parts.maxPending ?? Number.POSITIVE_INFINITY)) {
-    return { status: 'unavailable', error: `${pending.n} deliveries are already waiting for the store` };
+    return Promise.resolve({
+      status: 'unavailable',
+      error: `${pending.n} deliveries are already waiting for the store`,
+    });
   }
   pending.n++;
-  const decided = decide(parts, event).finally(() => pending.n--);
-  try {
-    return await withDeadline(decided, parts.deadlineMs, 'recording the delivery');
-  } catch (error) {
-    if (!(error instanceof DeadlineError)) throw error;
+  const decided = decide(parts, event, pending);
+  return settleBy(decided, parts.deadlineMs, 'recording the delivery', (error): Taken => {
     void decided.then(
       (late) => (late.status === 'ack' ? late.after() : []),
       () => [],
     );
     return { status: 'unavailable', error: error.message };
-  }
+  });
 }
 
-async function decide<T extends AppTypes>(parts: PipelineParts<T>, event: NormalizedEvent): Promise<Taken> {
+/** Routes and records one delivery; `pending` (the deliveries still being decided) counts it down once decided. */
+async function decide<T extends AppTypes>(
+  parts: PipelineParts<T>,
+  event: NormalizedEvent,
+  pending: { n: number } | null,
+): Promise<Taken> {
   try {
     const routed = await parts.router.dispatch(event, parts.ctx);
     const base = {
@@ -135,5 +137,7 @@ async function decide<T extends AppTypes>(parts: PipelineParts<T>, event: Normal
   } catch (error) {
     if (error instanceof StoreUnavailableError) return { status: 'unavailable', error: error.message };
     throw error;
+  } finally {
+    if (pending) pending.n--;
   }
 }

@@ -72,6 +72,7 @@ export async function startHttpServer<T extends AppTypes>(options: {
   const oauth = oauthSettings(config, options.globalFetch ? undefined : keepAliveFetch());
   const services = {
     pipeline: async () => pipeline,
+    openPipeline: pipeline,
     signingSecret: config.SLACK_SIGNING_SECRET,
     oauth,
     inspector,

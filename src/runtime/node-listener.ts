@@ -31,16 +31,20 @@ export function nodeListener(options: {
   const failed = (path: string, error: unknown) =>
     logger.error('request failed', { path, error: error instanceof Error ? error.message : String(error) });
 
-  async function deliver(req: IncomingMessage, res: ServerResponse, path: string): Promise<void> {
-    const receivedAt = performance.now();
+  /** Answers a delivery whose body was read (or refused): writes the answer, then runs its effects. */
+  async function deliver(
+    req: IncomingMessage,
+    res: ServerResponse,
+    path: string,
+    read: ReadBody,
+    receivedAt: number,
+  ): Promise<void> {
     const header = (name: string) => {
       const value = req.headers[name];
       return typeof value === 'string' ? value : undefined;
     };
     let answer: Written;
     try {
-      const read = await readRequestBody(req, MAX_BODY_BYTES, BODY_TIMEOUT_MS);
-      if (read === null) return; // the client went away mid-body: nobody to answer
       answer = read.ok
         ? await answerDelivery(services, { body: read.body, header, path, receivedAt }, delivery)
         : answerUnread(read, { header, path }, delivery.refused);
@@ -64,9 +68,13 @@ export function nodeListener(options: {
     const query = url.indexOf('?');
     const path = query === -1 ? url : url.slice(0, query);
     if (req.method === 'POST' && path === EVENTS_PATH) {
-      deliver(req, res, path).catch((error: unknown) => {
-        failed(path, error);
-        res.destroy();
+      const receivedAt = performance.now();
+      readRequestBody(req, MAX_BODY_BYTES, BODY_TIMEOUT_MS, (read) => {
+        if (read === null) return; // the client went away mid-body: nobody to answer
+        deliver(req, res, path, read, receivedAt).catch((error: unknown) => {
+          failed(path, error);
+          res.destroy();
+        });
       });
     } else void hono(req, res);
   };
@@ -95,42 +103,43 @@ function writeAnswer(res: ServerResponse, answer: Written): void {
 }
 
 /**
- * Reads the body from node:http: refused at once past `maxBytes` by its Content-Length (before any
- * byte is read), or while streaming a chunked one; refused when not in full within `timeoutMs`.
- * `null` when the client closed the connection first.
+ * Reads the body from node:http and hands it to `done`: refused at once past `maxBytes` by its
+ * Content-Length (before any byte is read), or while streaming a chunked one; refused when not in
+ * full within `timeoutMs`; `null` when the client closed the connection first. A callback, not a
+ * promise: it runs for every delivery.
  */
 function readRequestBody(
   req: IncomingMessage,
   maxBytes: number,
   timeoutMs: number,
-): Promise<ReadBody | null> {
+  done: (read: ReadBody | null) => void,
+): void {
   const length = req.headers['content-length'];
   if (length !== undefined && req.headers['transfer-encoding'] === undefined && Number(length) > maxBytes) {
-    return Promise.resolve(tooLarge(maxBytes));
+    done(tooLarge(maxBytes));
+    return;
   }
-  return new Promise((resolve) => {
-    const chunks: Buffer[] = [];
-    let size = 0;
-    let settled = false;
-    const settle = (result: ReadBody | null) => {
-      if (settled) return;
-      settled = true;
-      timer.cancel();
-      resolve(result);
-    };
-    const timer = countdown(timeoutMs, () => settle(bodyTimeout(timeoutMs)));
-    req.on('data', (chunk: Buffer) => {
-      if (settled) return;
-      size += chunk.byteLength;
-      if (size > maxBytes) return settle(tooLarge(maxBytes));
-      chunks.push(chunk);
-    });
-    req.on('end', () => {
-      const body = chunks.length === 1 ? (chunks[0] as Buffer) : Buffer.concat(chunks, size);
-      const text = body.toString('utf8');
-      // As TextDecoder (the Hono route's `text()`) reads it: without a leading byte order mark.
-      settle({ ok: true, body: text.charCodeAt(0) === 0xfeff ? text.slice(1) : text });
-    });
-    req.on('close', () => settle(null)); // after 'end' this changes nothing
+  const chunks: Buffer[] = [];
+  let size = 0;
+  let settled = false;
+  const settle = (result: ReadBody | null) => {
+    if (settled) return;
+    settled = true;
+    timer.cancel();
+    done(result);
+  };
+  const timer = countdown(timeoutMs, () => settle(bodyTimeout(timeoutMs)));
+  req.on('data', (chunk: Buffer) => {
+    if (settled) return;
+    size += chunk.byteLength;
+    if (size > maxBytes) return settle(tooLarge(maxBytes));
+    chunks.push(chunk);
   });
+  req.on('end', () => {
+    const body = chunks.length === 1 ? (chunks[0] as Buffer) : Buffer.concat(chunks, size);
+    const text = body.toString('utf8');
+    // As TextDecoder (the Hono route's `text()`) reads it: without a leading byte order mark.
+    settle({ ok: true, body: text.charCodeAt(0) === 0xfeff ? text.slice(1) : text });
+  });
+  req.on('close', () => settle(null)); // after 'end' this changes nothing
 }

@@ -31,6 +31,18 @@ export const TEMPLATES = {
     fixture: 'block_actions_link_channel',
     usage: 'button link_channel [--channel C123]',
   },
+  assistant: {
+    fixture: 'event_assistant_thread_started',
+    usage: 'assistant [--channel C123]  (the user opens the agent view while looking at that channel)',
+  },
+  ask: {
+    fixture: 'event_message_im_assistant',
+    usage: 'ask "What is acme up to?"  (a question in the assistant\'s thread: a streamed answer)',
+  },
+  stop: {
+    fixture: 'event_agent_session_stopped',
+    usage: "stop  (the user presses stop on the answer streaming in the assistant's thread)",
+  },
 } as const satisfies Record<string, TriggerTemplate>;
 export type TemplateName = keyof typeof TEMPLATES;
 
@@ -197,6 +209,22 @@ export function buildTemplate(
       if (args.words.length > 0 || channel) {
         throw new TemplateError('home takes no arguments: it opens the Home tab of the fixture user');
       }
+      break;
+    case 'assistant': {
+      if (args.words.length > 0)
+        throw new TemplateError('assistant takes no words: --channel C123 names the channel in view');
+      if (channel) object(object(object(payload.event).assistant_thread).context).channel_id = channel;
+      break;
+    }
+    case 'ask': {
+      if (channel)
+        throw new TemplateError("ask takes no --channel: the question goes to the assistant's thread");
+      object(payload.event).text = text || 'What can you do?';
+      break;
+    }
+    case 'stop':
+      if (args.words.length > 0 || channel) throw new TemplateError('stop takes no arguments');
+      object(payload.event).streaming_message_ts = [];
       break;
     case 'button': {
       const actionId = text || 'link_channel';
