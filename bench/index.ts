@@ -12,6 +12,7 @@ const CASES: Record<string, () => Promise<void>> = {
   socket: benchSocket,
   worker: benchWorker,
   stream: () => import('./stream.js').then((m) => m.benchStream()),
+  lanes: () => import('./lanes.js').then((m) => m.benchLanes()),
 };
 
 const wanted = process.argv.slice(2).filter((arg) => arg in CASES);

@@ -121,6 +121,7 @@ export async function measureWorkerTarget(options: WorkerRunOptions): Promise<Wo
       SLACK_SIGNING_SECRET: SECRET,
       SLACK_API_URL: fake.apiUrl,
       SLACK_BOT_TOKEN: 'xoxb-bench',
+      SLACK_RATE_LIMITS: 'off', // the path, not Slack's limits
       LOG_LEVEL: 'error',
     };
     if (target.kind === 'node') {

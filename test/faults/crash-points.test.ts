@@ -96,6 +96,7 @@ async function startProcess(
     SLACK_SIGNING_SECRET: SIGNING_SECRET,
     SLACK_BOT_TOKEN: BOT_TOKEN,
     SLACK_API_URL: fake.apiUrl,
+    SLACK_RATE_LIMITS: 'off', // about crashes and leases, not Slack's limits
   });
   const app = linkApp(quiet);
   const ahead = options.clockAheadMs ?? 0;

@@ -23,6 +23,8 @@ export async function httpStack(fake: FakeSlack, options: { database?: DatabaseH
     SLACK_SIGNING_SECRET: SIGNING_SECRET,
     SLACK_BOT_TOKEN: BOT_TOKEN,
     SLACK_API_URL: fake.apiUrl,
+    // These stacks measure delivery, not Slack's limits (test/slack/lanes.test.ts does): calls are not paced.
+    SLACK_RATE_LIMITS: 'off',
   });
   const slackApp = linkApp(quiet);
   const settings = slackApp.settings({ APP_URL: 'https://app.example.com' });

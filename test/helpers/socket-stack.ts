@@ -24,6 +24,8 @@ export async function socketStack(
     SLACK_APP_TOKEN: APP_TOKEN,
     SLACK_BOT_TOKEN: BOT_TOKEN,
     SLACK_API_URL: fake.apiUrl,
+    // These stacks measure delivery, not Slack's limits (test/slack/lanes.test.ts does): calls are not paced.
+    SLACK_RATE_LIMITS: 'off',
   });
   const app = linkApp(quiet);
   const shim = await startSocketShim({

@@ -45,6 +45,7 @@ beforeAll(async () => {
     SLACK_BOT_TOKEN: 'xoxb-test-bot-token',
     SLACK_API_URL: fake.apiUrl,
     APP_URL: 'https://app.example.com',
+    SLACK_RATE_LIMITS: 'off', // generated bursts into one channel: about refusals, not Slack's limits
   });
   const real = database;
   const refusing: DatabaseHandle = {

@@ -90,6 +90,7 @@ describe.each(testDatabases())('observe() on %s', (_name, open) => {
       id: null,
       effects: row?.effects.map((e) => e.status),
       ack_ms: null,
+      streams: row?.streams?.length ?? 0,
     }).toEqual({
       id: null,
       dedup_key: 'app_mention:T0001ACME:C0CHAN001:1764100000.000001',
