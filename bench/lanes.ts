@@ -130,6 +130,9 @@ interface RowResult {
   lastMs: number;
   allowedMs: number;
   inOrder: number;
+  early: number;
+  ackedMs: number;
+  limitedLanes: string[];
   channels: number;
   quietDelay: number[];
   quietBeyond: number[];
@@ -151,13 +154,13 @@ async function outboxState(database: DatabaseHandle) {
 }
 
 /** Each channel's texts in the order their replies were recorded (the outbox's order). */
-async function recordedOrder(database: DatabaseHandle): Promise<Map<string, string[]>> {
+async function recordedOrder(database: DatabaseHandle, texts: Set<string>): Promise<Map<string, string[]>> {
   const rows = await database.raw('select action from outbox order by id', []);
   const action = z.object({ args: z.object({ channel: z.string(), text: z.string() }) });
   const order = new Map<string, string[]>();
   for (const row of rows) {
     const parsed = z.object({ action }).safeParse(row);
-    if (!parsed.success) continue;
+    if (!parsed.success || !texts.has(parsed.data.action.args.text)) continue;
     const { channel, text } = parsed.data.action.args;
     order.set(channel, [...(order.get(channel) ?? []), text]);
   }
@@ -179,11 +182,13 @@ async function runRow(label: string, processes: Process[], run: string): Promise
   const mentions = workload(run);
   const texts = new Set(mentions.map((m) => m.text));
   const t0 = Date.now();
+  let ackedMs = 0;
   const taking = Promise.all(
     mentions.map(async (m, i) => {
       const p = processes[i % processes.length] as Process;
       const taken = await p.pipeline.take(m.event);
       if (taken.status !== 'ack') throw new Error(`a mention was ${taken.status}`);
+      ackedMs = Math.max(ackedMs, Date.now() - t0);
       await taken.after();
     }),
   );
@@ -226,8 +231,9 @@ async function runRow(label: string, processes: Process[], run: string): Promise
     const channel = String(call.args.channel);
     arrival.set(channel, [...(arrival.get(channel) ?? []), text]);
   }
-  const recorded = await recordedOrder(database);
+  const recorded = await recordedOrder(database, texts);
   let inOrder = 0;
+  let early = 0;
   const quietDelay: number[] = [];
   const quietBeyond: number[] = [];
   let allowedMs = 0;
@@ -237,6 +243,14 @@ async function runRow(label: string, processes: Process[], run: string): Promise
     const arrived = arrival.get(channel) ?? [];
     const expected = order.filter((t) => replies.has(t));
     if (expected.length === arrived.length && expected.every((t, i) => arrived[i] === t)) inOrder++;
+    // Replies that reached Slack before one recorded earlier in their channel.
+    const rank = new Map(order.map((t, i) => [t, i]));
+    let latest = -1;
+    for (const t of arrived) {
+      const r = rank.get(t) ?? -1;
+      if (r < latest) early++;
+      latest = Math.max(latest, r);
+    }
     if (!quietChannels.has(channel)) continue;
     for (const [k, text] of order.entries()) {
       const at = replies.get(text);
@@ -252,6 +266,11 @@ async function runRow(label: string, processes: Process[], run: string): Promise
     lastMs: Math.max(0, ...replies.values()),
     allowedMs,
     inOrder,
+    early,
+    ackedMs,
+    limitedLanes: fake.rateLimited
+      .filter((c) => texts.has(String(c.args.text)))
+      .map((c) => String(c.args.channel)),
     channels: recorded.size,
     quietDelay,
     quietBeyond,
@@ -338,26 +357,33 @@ export async function benchLanes(): Promise<void> {
   } finally {
     await fake.stop();
   }
+  const notes: string[] = [];
   const width = Math.max(...rows.map((r) => r.label.length)) + 2;
   console.log(
     `  ${'row'.padEnd(width)}${cell('replies', 9)}${cell('failed', 8)}${cell('429s', 7)}${cell('%', 7)}` +
-      `${cell('last reply', 12)}${cell('limits', 9)}${cell('over', 8)}${cell('in order', 10)}` +
+      `${cell('acked', 8)}${cell('last reply', 12)}${cell('limits', 9)}${cell('over', 8)}${cell('in order', 10)}${cell('early', 7)}` +
       `${cell('quiet p50', 11)}${cell('p95', 9)}${cell('beyond p95', 12)}`,
   );
   for (const r of rows) {
+    const lanes = new Map<string, number>();
+    for (const channel of r.limitedLanes) lanes.set(channel, (lanes.get(channel) ?? 0) + 1);
+    if (r.limited > 0 && r.limited < 200)
+      notes.push(`${r.label}: 429s by channel: ${[...lanes].map(([c, n]) => `${c} ×${n}`).join(', ')}`);
     const calls = r.replies + r.limited;
     console.log(
       `  ${r.label.padEnd(width)}${cell(`${r.replies}${r.capped ? '*' : ''}`, 9)}${cell(String(r.failed), 8)}` +
         `${cell(String(r.limited), 7)}${cell(`${((100 * r.limited) / Math.max(1, calls)).toFixed(1)}`, 7)}` +
-        `${cell(s(r.lastMs), 12)}${cell(s(r.allowedMs), 9)}` +
+        `${cell(s(r.ackedMs), 8)}${cell(s(r.lastMs), 12)}${cell(s(r.allowedMs), 9)}` +
         `${cell(`${(((r.lastMs - r.allowedMs) / r.allowedMs) * 100).toFixed(0)}%`, 8)}` +
-        `${cell(`${r.inOrder}/${r.channels}`, 10)}${cell(s(percentile(r.quietDelay, 50)), 11)}` +
+        `${cell(`${r.inOrder}/${r.channels}`, 10)}${cell(String(r.early), 7)}${cell(s(percentile(r.quietDelay, 50)), 11)}` +
         `${cell(s(percentile(r.quietDelay, 95)), 9)}${cell(s(percentile(r.quietBeyond, 95)), 12)}`,
     );
   }
   console.log(
-    '  replies: of 600 (* the row hit its cap); failed: effects given up after their retries; 429s: calls Slack refused, % of all calls; ' +
+    '  acked: the last mention recorded (all 600 taken at once); in order: channels whose replies came in recorded order; early: replies sent before one recorded earlier in their channel; ' +
+      'replies: of 600 (* the row hit its cap); failed: effects given up after their retries; 429s: calls Slack refused, % of all calls; ' +
       "limits: the last reply's earliest time the limits allow (max over channels of (n − 3) s); " +
       "quiet: the quiet workspaces' reply delay after delivery, and beyond what their channel's limit allows",
   );
+  for (const note of notes) console.log(`  ${note}`);
 }

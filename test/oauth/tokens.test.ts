@@ -153,6 +153,7 @@ describe.each(testDatabases())('bot tokens on %s', (_name, open) => {
       SLACK_CLIENT_ID: CLIENT_ID,
       SLACK_CLIENT_SECRET: CLIENT_SECRET,
       TOKEN_ENCRYPTION_KEY: KEY,
+      SLACK_RATE_LIMITS: 'off', // 20 replies at once: about token refresh, not Slack's limits
     });
     expect(await refreshDueTokens(database.db, config)).toBe(1);
     expect(await refreshDueTokens(database.db, config)).toBe(0);

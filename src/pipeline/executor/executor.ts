@@ -65,6 +65,7 @@ export class Executor<E extends Effect> {
   readonly #logger: Logger;
   readonly #steps: ExecutorOptions['steps'];
   readonly #pace: ExecutorOptions['pace'];
+  readonly #drained: ExecutorOptions['drained'];
   /** Drains when deferred timers come due (a long-lived owner only). */
   readonly #wakeups: Wakeups;
 
@@ -96,6 +97,7 @@ export class Executor<E extends Effect> {
     this.#logger = options.logger ?? console;
     this.#steps = options.steps;
     this.#pace = options.pace;
+    this.#drained = options.drained;
     this.#wakeups = new Wakeups(() => this.drain(), this.#logger);
     this.#done = new DoneMarks({
       write: (ids) => completeEffects(this.#raw, ids, this.#now()),
@@ -232,6 +234,7 @@ export class Executor<E extends Effect> {
       return;
     }
     const outcome = await this.#runStored(row, staleAt);
+    this.#drained?.(outcome);
     if (outcome.status === 'done') report.done++;
     else if (outcome.status === 'retry') report.retried++;
     else {
@@ -280,7 +283,7 @@ export class Executor<E extends Effect> {
       }
       gate?.leave();
       await new Promise((resolve) => setTimeout(resolve, wait));
-      if (gate && !gate.tryEnter()) await gate.enter();
+      gate?.reenter(); // its slot is now: queueing again for a place would send it after later ones
     }
     const started = performance.now();
     if (row.effect.type === 'later' && (row.effect.dueAt ?? 0) > Date.now()) {

@@ -25,6 +25,14 @@ export class Gate {
     return new Promise((resolve) => this.#waiting.push(resolve));
   }
 
+  /**
+   * Takes a place back at once, past the limit if it must: for one that gave its place up only to wait
+   * (for its rate-limit lane), so its turn is not lost behind later arrivals.
+   */
+  reenter(): void {
+    this.#holders++;
+  }
+
   /** Frees a place, handing it to the next waiter if any. */
   leave(): void {
     const next = this.#waiting.shift();

@@ -58,6 +58,8 @@ export interface ExecutorOptions extends Partial<RetryPolicy> {
    * slot taken (0: now). While it waits it holds no place of the executor's, so other lanes run.
    */
   pace?: (effect: Effect, target: EffectTarget) => Promise<number>;
+  /** Each effect a drain ran, as it ended (metrics: `PipelineObserver.effects`). */
+  drained?: (outcome: Outcome) => void;
 }
 
 /** What a drain did. */
