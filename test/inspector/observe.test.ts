@@ -105,6 +105,7 @@ describe.each(testDatabases())('observe() on %s', (_name, open) => {
       ack_ms: null,
       event: expect.objectContaining({ deliveryId: 'app_mention:T0001ACME:C0CHAN001:1764100000.000001' }),
       effects: ['done'],
+      streams: 0,
     });
     expect(row?.ack_ms).toBeGreaterThan(0);
     const stored = JSON.stringify(row?.event);

@@ -46,6 +46,8 @@ export async function oauthStack(
     SLACK_CLIENT_ID: CLIENT_ID,
     SLACK_CLIENT_SECRET: CLIENT_SECRET,
     TOKEN_ENCRYPTION_KEY: KEY,
+    // About installs and tokens, with many replies in one channel: not paced to Slack's limits.
+    SLACK_RATE_LIMITS: 'off',
     ...settings,
   });
   const logger = createLogger('debug', (line) => logLines.push(line));
