@@ -98,9 +98,11 @@ export async function startSocketShim<T extends AppTypes>(options: {
     async stop() {
       await inspectorServer?.close();
       drain.stop();
+      // The connections go first, each once its acks in flight are sent: Slack sends the rest to
+      // the other processes at once instead of waiting for this one's effects to finish.
+      await pool.stop();
       await mount.stop();
       await pipeline.idle();
-      await pool.stop();
       await ownerLock?.release();
     },
   };

@@ -134,7 +134,7 @@ export class SocketLink {
     }
     if (reason === 'too_many_websockets') {
       this.options.logger.warn(
-        "Slack refused another connection (too_many_websockets): another process holds this app's connections",
+        "Slack refused another connection (too_many_websockets): something outside the processes sharing this database holds the app's connections (a dev:socket elsewhere?)",
       );
       old.removeAllListeners('disconnected');
       void old.disconnect();

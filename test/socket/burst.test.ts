@@ -7,11 +7,15 @@ const BURST = 2_000;
 const fake = new FakeSlack();
 let stack: Awaited<ReturnType<typeof socketStack>>;
 
-/** Mention `i` of the burst: its own envelope, event id and ts, so each is a new delivery. */
+/**
+ * Mention `i` of the burst: its own envelope, event id and ts, so each is a new delivery, in a channel
+ * of its own (Slack's posting budget, about 1 a second per channel, would pace the replies).
+ */
 function mention(i: number) {
   const f = fixture('event_app_mention');
   const event = {
     ...(f.payload.event as Record<string, unknown>),
+    channel: `C0BURST${String(i).padStart(4, '0')}`,
     ts: `1764400000.${String(i).padStart(6, '0')}`,
   };
   return socketForm(

@@ -39,7 +39,7 @@ describe('SocketLink', () => {
     await new Promise((r) => setTimeout(r, 400));
     expect(fake.connections).toBe(before + 1);
     expect(lines).toContain(
-      "warn Slack refused another connection (too_many_websockets): another process holds this app's connections",
+      "warn Slack refused another connection (too_many_websockets): something outside the processes sharing this database holds the app's connections (a dev:socket elsewhere?)",
     );
     await socket.stop();
   });

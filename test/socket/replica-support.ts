@@ -1,6 +1,6 @@
 import postgres from 'postgres';
-import { type DatabaseHandle } from '../../src/db/database.js';
-import { type OwnerLock, holdOwnerLock, newOwnerId } from '../../src/db/locks.js';
+import type { DatabaseHandle } from '../../src/db/database.js';
+import { holdOwnerLock, newOwnerId, type OwnerLock } from '../../src/db/locks.js';
 import { openDatabase } from '../../src/db/open.js';
 import { socketSlots } from '../../src/runtime/socket-slots.js';
 import { SocketPool } from '../../src/socket/pool.js';

@@ -35,7 +35,10 @@ describe.skipIf(!adminUrl)('Socket Mode replicas on one PostgreSQL', { timeout: 
     expect(fake.openSockets()).toHaveLength(9);
     expect(fake.refused).toBe(0);
     expect(fake.peakConnections).toBeLessThanOrEqual(10);
-    const opened = fake.callsOf('apps.connections.open').map((c) => c.at).sort((a, b) => a - b);
+    const opened = fake
+      .callsOf('apps.connections.open')
+      .map((c) => c.at)
+      .sort((a, b) => a - b);
     // Slot claims are spaced 300 ms apart across processes; the opens follow them.
     expect(opened.slice(1).every((at, i) => at - (opened[i] ?? 0) >= 200)).toBe(true);
     await until(() => replicas[0]?.pool.status().total === 9, 5_000, 'the group seen by the next look');
@@ -44,7 +47,8 @@ describe.skipIf(!adminUrl)('Socket Mode replicas on one PostgreSQL', { timeout: 
 
   it('spreads envelopes over every connection, and every one is acked', async () => {
     fake.reset();
-    for (let i = 0; i < 90; i++) fake.sendEnvelope({ envelope_id: `spread-${i}`, type: 'events_api', payload: {} });
+    for (let i = 0; i < 90; i++)
+      fake.sendEnvelope({ envelope_id: `spread-${i}`, type: 'events_api', payload: {} });
     await until(() => fake.unacked().length === 0, 20_000, 'all acked');
     const used = new Set([...fake.envelopes.values()].map((e) => e.connection));
     expect(used.size).toBe(9);
@@ -61,7 +65,10 @@ describe.skipIf(!adminUrl)('Socket Mode replicas on one PostgreSQL', { timeout: 
   });
 
   it('fills up to 10 with five processes, and a sixth stands by', async () => {
-    replicas.push(await startReplica(database.url, fake, lines), await startReplica(database.url, fake, lines));
+    replicas.push(
+      await startReplica(database.url, fake, lines),
+      await startReplica(database.url, fake, lines),
+    );
     await until(() => counts().every((n) => n === 2), 30_000, `2 each (${counts()})`);
     const sixth = await startReplica(database.url, fake, lines);
     replicas.push(sixth);
