@@ -18,6 +18,8 @@ const RANK: Record<string, number> = {
   manifest: 3.5,
   oauth: 4,
   pipeline: 4,
+  // Metrics (prom-client, Node only) and traces (@opentelemetry/api) fed by the pipeline's hooks.
+  observe: 4.2,
   inspector: 4.5,
   http: 5,
   socket: 5,

@@ -1,7 +1,7 @@
 import { type Context, Hono } from 'hono';
 import { HTTPException } from 'hono/http-exception';
 import type { Logger } from '../core/context.js';
-import { type Inspector, inspectorRoutes } from '../inspector/index.js';
+import { type Inspector, inspectorRoutes, refusal } from '../inspector/index.js';
 import { type RefusalLog, refusalLog } from '../log/refusals.js';
 import { type OAuthSettings, oauthRoutes } from '../oauth/routes.js';
 import {
@@ -20,6 +20,8 @@ export interface HttpServices extends DeliveryServices {
   oauth?: OAuthSettings;
   /** The delivery inspector; unset: `/_inspect` answers 404. */
   inspector?: Inspector;
+  /** Prometheus metrics (src/observe/metrics.ts, Node); unset: `/metrics` answers 404. Same access as the inspector. */
+  metrics?: { scrape(): Promise<string>; contentType: string };
 }
 
 /** The app's Hono environment: bindings are the runtime's (Worker bindings, or none). */
@@ -92,6 +94,15 @@ export function createApp(runtime: HttpRuntime): Hono<AppEnv> {
   app.route('/slack', oauthRoutes(runtime)); // GET /slack/install, GET /slack/oauth_redirect
   const inspector = inspectorRoutes<AppEnv>(async (c) => (await runtime.services(c)).inspector);
   app.route('/_inspect', inspector); // the delivery inspector: 404 where the runtime gives none
+
+  // Prometheus scrapes with the inspector's token (bearer or basic auth); without one, as the inspector.
+  app.get('/metrics', async function metrics(c) {
+    const { inspector, metrics } = await runtime.services(c);
+    if (!inspector || !metrics) return error(c, 404, 'not_found', 'no metrics in this process');
+    const refused = await refusal(c, inspector);
+    if (refused) return refused;
+    return c.body(await metrics.scrape(), 200, { 'content-type': metrics.contentType });
+  });
 
   app.notFound((c) => error(c, 404, 'not_found', `no route for ${c.req.method} ${c.req.path}`));
   app.onError((err, c) => {

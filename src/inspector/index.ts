@@ -1,4 +1,5 @@
 export { describeAccess, type InspectorAccess, isLoopback, nodeAccess } from './access.js';
+export { refusal } from './gate.js';
 export { notLocal } from './local-only.js';
 export { observe } from './observe.js';
 export { dryRunner } from './replay.js';

@@ -79,6 +79,7 @@ export function Layout(props: { title: string; base: string; facts: HeaderFacts;
             <nav>
               <a href={base}>Deliveries</a>
               <a href={`${base}/outbox`}>Outbox</a>
+              <a href={`${base}/charts`}>Charts</a>
             </nav>
             {props.children}
           </main>

@@ -3,7 +3,9 @@ import { type Context, type Env, Hono } from 'hono';
 import { streamSSE } from 'hono/streaming';
 import { deliveryChain, stepOrigin } from '../db/chain.js';
 import { listOutbox, retryEffect, retryFailedSince } from '../db/inspect.js';
+import { deliveriesPerMinute, failedEffectsPerMinute } from '../db/observe.js';
 import { redactValue } from '../log/redact.js';
+import { ChartsPage } from './charts-page.js';
 import { DeliveryPage } from './delivery-page.js';
 import { notFound, refusal } from './gate.js';
 import { Json, Layout } from './layout.js';
@@ -148,6 +150,26 @@ export function inspectorRoutes<E extends Env>(
       if (error instanceof ReplayError) return c.html(<p class="err">{error.message}</p>, 400);
       throw error;
     }
+  });
+
+  app.get('/charts', async (c) => {
+    const inspector = the(c);
+    const { db } = (await inspector.pipeline()).database;
+    const now = new Date();
+    const since = new Date(now.getTime() - HOUR_MS);
+    const [deliveries, failed] = await Promise.all([
+      deliveriesPerMinute(db, since),
+      failedEffectsPerMinute(db, since),
+    ]);
+    return c.html(
+      <ChartsPage
+        base={base}
+        facts={await facts(inspector)}
+        now={now}
+        deliveries={deliveries}
+        failed={failed}
+      />,
+    );
   });
 
   app.get('/outbox', async (c) => {

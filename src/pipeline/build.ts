@@ -18,6 +18,7 @@ import { botTokens, tokenRefresh } from '../slack/tokens.js';
 import { type RunnerTable, runnerFrom } from './effects.js';
 import { type DrainReport, Executor, type ExecutorOptions } from './executor/executor.js';
 import { EFFECT_MAX_MS, expiryLease, ownedLease } from './executor/lease.js';
+import type { PipelineObserver } from './observer.js';
 import { continueWith } from './steps.js';
 import { STREAM_MAX_MS, type StreamRunnerOptions, streamRunner } from './stream/run-stream.js';
 import { type Taken, takeDelivery } from './take-delivery.js';
@@ -55,17 +56,20 @@ export interface PipelineOptions<T extends AppTypes> {
   owner?: string;
   /** Streamed answers' pacing and limits (tests shorten Slack's expiry). */
   streams?: Pick<StreamRunnerOptions, 'intervalMs' | 'expiryMs' | 'renewMs' | 'timeLimitMs'>;
+  /** Metrics and traces (src/observe: `observers(metrics, traces)`); absent: nothing is counted. */
+  observer?: PipelineObserver;
 }
 
 /** Wires the pipeline: the app's router and look-ups, the recorder, Slack clients and the executor. */
 export function createPipeline<T extends AppTypes>(options: PipelineOptions<T>): Pipeline {
-  const { app, config, database, logger } = options;
+  const { app, config, database, logger, observer } = options;
   const botToken = botTokens({
     db: database.db,
     encryptionKey: config.TOKEN_ENCRYPTION_KEY,
     encryptionKeyOld: config.TOKEN_ENCRYPTION_KEY_OLD,
     refresh: tokenRefresh(config, options.slackFetch),
     fallback: config.SLACK_BOT_TOKEN,
+    refreshed: observer && ((ok) => observer.tokenRefreshed?.(ok)),
   });
   // Slack's rate limits as lanes: shared through PostgreSQL by every process, in memory with PGlite.
   const budgets = config.SLACK_RATE_LIMITS === 'off' ? null : parseBudgets(config.SLACK_RATE_LIMITS);
@@ -79,6 +83,7 @@ export function createPipeline<T extends AppTypes>(options: PipelineOptions<T>):
     onRateLimited: (call, workspace, retryAfterMs) => {
       if (!budgets) return;
       const lane = laneOf(call.method, call.args, workspace, budgets);
+      observer?.rateLimited(lane.key.split(':')[1] ?? 'unknown', call.method);
       logger.warn('Slack throttled a lane: its calls wait', {
         method: call.method,
         team: workspace.teamId ?? workspace.enterpriseId,
@@ -156,6 +161,7 @@ export function createPipeline<T extends AppTypes>(options: PipelineOptions<T>):
         effect.type === 'api' ? pace(effect.method, effect.args, target) : Promise.resolve(0),
       // The executor stops waiting for an answer a minute after its own limit.
       streamTimeoutMs: (options.streams?.timeLimitMs ?? streamLimitMs) + (lease.owner ? 60_000 : 5_000),
+      drained: observer && ((outcome) => observer.effects(null, [outcome])),
       ...options.executor,
     },
   );
@@ -172,10 +178,23 @@ export function createPipeline<T extends AppTypes>(options: PipelineOptions<T>):
     deadlineMs: config.RECORD_DEADLINE_MS,
     maxPending: MAX_WAITING_RECORDS,
     pending: { n: 0 },
+    observer,
   };
   return {
     take: (event, takeOptions) => takeDelivery(parts, event, takeOptions),
-    drain: () => parts.executor.drain(),
+    drain: observer
+      ? () =>
+          parts.executor.drain().then(
+            (report) => {
+              observer.drained(report);
+              return report;
+            },
+            (cause: unknown) => {
+              observer.drained(null);
+              throw cause;
+            },
+          )
+      : () => parts.executor.drain(),
     idle: () => parts.executor.idle(),
     database,
     routes: () => app.router.routes(),

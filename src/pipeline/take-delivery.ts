@@ -8,6 +8,7 @@ import { classifyDatabaseError } from '../db/sqlstate.js';
 import { settleBy } from './deadline.js';
 import { logDelivery, logOutcomes, type OutageLog } from './delivery-log.js';
 import type { Executor, Outcome } from './executor/executor.js';
+import type { PipelineObserver } from './observer.js';
 
 /** What `takeDelivery` works with; built once by `createPipeline`. */
 export interface PipelineParts<T extends AppTypes> {
@@ -23,6 +24,8 @@ export interface PipelineParts<T extends AppTypes> {
   /** Deliveries still being decided (past their deadline too), past which the next is refused at once. */
   maxPending?: number;
   pending?: { n: number };
+  /** Metrics and traces (src/observe); absent: nothing is counted. */
+  observer?: PipelineObserver;
 }
 
 /**
@@ -61,7 +64,9 @@ export async function takeDelivery<T extends AppTypes>(
 ): Promise<Taken> {
   const receivedAt = options.receivedAt ?? performance.now();
   const taken = await decideInTime(parts, event);
-  logDelivery(parts.logger, event, taken, performance.now() - receivedAt, parts.outage);
+  const ackMs = performance.now() - receivedAt;
+  logDelivery(parts.logger, event, taken, ackMs, parts.outage);
+  parts.observer?.delivered(event, taken, ackMs);
   return taken;
 }
 
@@ -108,7 +113,9 @@ async function decide<T extends AppTypes>(
     if (routed.effects.length === 0) return { status: 'ack', ...base, recorded: 'none', after: nothing };
     let recorded: RecordResult<Effect<T['write']>>;
     try {
+      const started = parts.observer ? performance.now() : 0;
       recorded = await parts.recorder.record(event, routed.effects, routed.handler);
+      parts.observer?.recorded(performance.now() - started);
     } catch (cause) {
       const reason = cause instanceof Error ? cause.message : String(cause);
       if (classifyDatabaseError(cause) === 'data') {
@@ -123,6 +130,7 @@ async function decide<T extends AppTypes>(
       parts.executor.runClaimed(claimed, runOptions).then(
         (outcomes) => {
           logOutcomes(parts.logger, event, outcomes);
+          parts.observer?.effects(event, outcomes);
           return outcomes;
         },
         (cause: unknown) => {

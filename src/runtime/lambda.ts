@@ -6,6 +6,7 @@ import { openDatabase } from '../db/open.js';
 import { createApp } from '../http/app.js';
 import { createLogger } from '../log/logger.js';
 import { oauthSettings } from '../oauth/routes.js';
+import { routerTraces } from '../observe/traces.js';
 import { createPipeline } from '../pipeline/build.js';
 import { logDrain } from '../pipeline/delivery-log.js';
 import { keepAliveFetch } from '../slack/keep-alive-fetch.js';
@@ -30,6 +31,8 @@ const ready = (async () => {
   });
   const app = linkApp(logger);
   const pipeline = createPipeline({
+    // Spans through @opentelemetry/api, when an SDK is registered (README "Metrics and traces").
+    observer: routerTraces() ?? undefined,
     app,
     settings: app.settings(process.env),
     config,

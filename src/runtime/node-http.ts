@@ -9,11 +9,14 @@ import { hasInstallations } from '../db/installations.js';
 import { type OwnerLock, takeOwnerLock } from '../db/locks.js';
 import { createApp } from '../http/app.js';
 import { type InspectorAccess, withInspector } from '../inspector/index.js';
-import { refusalLog } from '../log/refusals.js';
+import { type RefusalLog, refusalLog } from '../log/refusals.js';
 import { oauthSettings } from '../oauth/routes.js';
+import { routerMetrics } from '../observe/metrics.js';
+import { routerTraces } from '../observe/traces.js';
 import { createPipeline } from '../pipeline/build.js';
 import { startDrainLoop } from '../pipeline/executor/drain-loop.js';
 import { DRAIN_CONCURRENCY } from '../pipeline/executor/executor.js';
+import { observers } from '../pipeline/observer.js';
 import { keepAliveFetch } from '../slack/keep-alive-fetch.js';
 import { describeListenError } from './listen-errors.js';
 import { BUILT } from './node-build.js';
@@ -45,6 +48,8 @@ export async function startHttpServer<T extends AppTypes>(options: {
   ownerLock?: OwnerLock | null;
   /** Runs from dist/: the inspector is hidden without a token unless INSPECTOR_DEV=true. Default: `BUILT`. */
   built?: boolean;
+  /** Prometheus metrics at `/metrics` (default true; the benchmark compares without). */
+  metrics?: boolean;
 }): Promise<RunningServer> {
   const config = requireKeys(options.config, ['SLACK_SIGNING_SECRET']);
   const { database, logger } = options;
@@ -60,9 +65,11 @@ export async function startHttpServer<T extends AppTypes>(options: {
     options.ownerLock === undefined
       ? await takeOwnerLock(database.driver, config.DATABASE_URL)
       : options.ownerLock;
+  const metrics = options.metrics === false ? null : routerMetrics(database.db);
   const { pipeline, inspector } = withInspector(
     createPipeline({
       ...options,
+      observer: observers(metrics?.observer, routerTraces()),
       config,
       owner: ownerLock?.owner,
       slackFetch: options.globalFetch ? undefined : keepAliveFetch({ maxSockets: DRAIN_CONCURRENCY }),
@@ -76,8 +83,15 @@ export async function startHttpServer<T extends AppTypes>(options: {
     signingSecret: config.SLACK_SIGNING_SECRET,
     oauth,
     inspector,
+    metrics: metrics ?? undefined,
   };
-  const refused = refusalLog(logger);
+  const logRefusal = refusalLog(logger);
+  const refused: RefusalLog = metrics
+    ? (refusal) => {
+        metrics.refused(refusal.code);
+        logRefusal(refusal);
+      }
+    : logRefusal;
   const app = createApp({
     services: async () => services,
     defer: (_c, work) => {

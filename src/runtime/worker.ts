@@ -9,6 +9,7 @@ import { createApp } from '../http/app.js';
 import { remoteInspector } from '../inspector/index.js';
 import { createLogger } from '../log/logger.js';
 import { oauthSettings } from '../oauth/routes.js';
+import { routerTraces } from '../observe/traces.js';
 import { createPipeline, type Pipeline } from '../pipeline/build.js';
 import { logDrain } from '../pipeline/delivery-log.js';
 import { workerdFetch } from '../slack/client.js';
@@ -89,7 +90,16 @@ function isolateFor(env: WorkerEnv) {
         }
         database ??= openPostgres(target.url, target, connection);
         pipeline ??= database.then((db) =>
-          createPipeline({ app, settings, config, database: db, logger, slackFetch: workerdFetch }),
+          createPipeline({
+            app,
+            settings,
+            config,
+            database: db,
+            logger,
+            slackFetch: workerdFetch,
+            // Spans through @opentelemetry/api, when an SDK is registered (README "Metrics and traces").
+            observer: routerTraces() ?? undefined,
+          }),
         );
         return pipeline;
       },

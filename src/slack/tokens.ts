@@ -73,6 +73,8 @@ export function botTokens(options: {
   /** Without it, rotating tokens are used until they expire. */
   refresh?: TokenRefreshOptions;
   now?: () => number;
+  /** Told of each refresh tried: done, or refused by Slack (metrics). */
+  refreshed?: (ok: boolean) => void;
 }): BotTokenSource {
   const now = options.now ?? Date.now;
   const remembered = new Map<string, { token: Promise<BotToken | null>; until: number }>();
@@ -87,11 +89,14 @@ export function botTokens(options: {
     const { refresh } = options;
     if (!refresh || !keys || !found.rotates || !due(found.expiresAt)) return found;
     try {
-      return await refreshBotToken(options.db, keys, found.installationId, {
+      const token = await refreshBotToken(options.db, keys, found.installationId, {
         due,
         refresh: (refreshToken) => exchangeRefreshToken(refresh, refreshToken, now()),
       });
+      options.refreshed?.(true);
+      return token;
     } catch (error) {
+      options.refreshed?.(false);
       // Slack did not refresh it (down, or the refresh token was revoked): the old token still works for now.
       if (found.expiresAt && found.expiresAt.getTime() - now() > 60_000) return found;
       throw error;
