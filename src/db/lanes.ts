@@ -44,6 +44,9 @@ interface Request {
   resolve: (waitMs: number) => void;
 }
 
+/** How long a reservation may wait for the store before its calls go unpaced. */
+export const RESERVE_DEADLINE_MS = 1_000;
+
 /** A lane that waits: its key, and when its schedule frees up (epoch ms). */
 export interface WaitingLane {
   key: string;
@@ -146,10 +149,22 @@ export class LaneClock {
     const now = this.now();
     let rows: { key: string; tat: number | string }[];
     try {
-      rows = (await this.#raw(RESERVE_SQL, [JSON.stringify(lanes), now])) as {
-        key: string;
-        tat: number | string;
-      }[];
+      // A store that does not answer must not hold Slack calls back: past this, they go unpaced.
+      let timer: ReturnType<typeof setTimeout> | undefined;
+      const late = new Promise<never>((_, reject) => {
+        timer = setTimeout(
+          () => reject(new Error(`no answer in ${RESERVE_DEADLINE_MS} ms`)),
+          RESERVE_DEADLINE_MS,
+        );
+      });
+      try {
+        rows = (await Promise.race([this.#raw(RESERVE_SQL, [JSON.stringify(lanes), now]), late])) as {
+          key: string;
+          tat: number | string;
+        }[];
+      } finally {
+        clearTimeout(timer);
+      }
     } catch (cause) {
       // Pacing is a courtesy to Slack: without the store, calls go now (a 429 still slows them).
       if (!this.#warned)

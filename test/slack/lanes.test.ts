@@ -196,6 +196,21 @@ describe.skipIf(!postgres)('lanes across processes', () => {
   });
 });
 
+describe('a store that does not answer', () => {
+  it('lets calls go unpaced after a second, and says so once', async () => {
+    const said: string[] = [];
+    const hung = new LaneClock(
+      { kind: 'database', raw: () => new Promise<unknown[]>(() => {}) },
+      { ...quiet, warn: (message: string) => void said.push(message) },
+    );
+    const lane = laneOf('chat.postMessage', { channel: 'C1' }, { teamId: 'T1', enterpriseId: null });
+    const started = Date.now();
+    expect(await Promise.all([hung.reserve(lane), hung.reserve(lane)])).toEqual([0, 0]);
+    expect(Date.now() - started).toBeGreaterThanOrEqual(900);
+    expect(said).toEqual(['the lanes could not be read; calls are not paced until they can']);
+  });
+});
+
 describe('laneOf', () => {
   it('puts a message in its channel’s lane and other calls in their tier’s, per workspace', () => {
     const ws = { teamId: 'T1', enterpriseId: null };
