@@ -2,7 +2,7 @@ import type { AddressInfo } from 'node:net';
 import { serve } from '@hono/node-server';
 import { Hono } from 'hono';
 import type { Logger } from '../core/context.js';
-import { type Inspector, inspectorRoutes } from '../inspector/index.js';
+import { type Inspector, inspectorRoutes, refusal } from '../inspector/index.js';
 
 /** The inspector's own loopback port, for a process with no HTTP server (dev:socket). */
 export interface InspectorServer {
@@ -18,10 +18,18 @@ export async function startInspectorServer(
     logger: Logger;
     /** `GET /healthz` on the same port (Socket Mode): its status and JSON body. */
     health?: () => Promise<{ status: 200 | 503; body: object }>;
+    /** Prometheus metrics at `/metrics` on the same port, with the inspector's access rule. */
+    metrics?: { scrape(): Promise<string>; contentType: string };
   },
 ): Promise<InspectorServer | null> {
   const app = new Hono();
-  const { health } = options;
+  const { health, metrics } = options;
+  if (metrics)
+    app.get('/metrics', async (c) => {
+      const refused = await refusal(c, inspector);
+      if (refused) return refused;
+      return c.body(await metrics.scrape(), 200, { 'content-type': metrics.contentType });
+    });
   if (health)
     app.get('/healthz', async (c) => {
       const { status, body } = await health();

@@ -7,9 +7,12 @@ import type { DatabaseHandle, StoreHandle } from '../db/database.js';
 import { hasInstallations } from '../db/installations.js';
 import { type OwnerLock, takeOwnerLock } from '../db/locks.js';
 import { type InspectorAccess, withInspector } from '../inspector/index.js';
+import { routerMetrics } from '../observe/metrics.js';
+import { routerTraces } from '../observe/traces.js';
 import { createPipeline } from '../pipeline/build.js';
 import { startDrainLoop } from '../pipeline/executor/drain-loop.js';
 import { DRAIN_CONCURRENCY } from '../pipeline/executor/executor.js';
+import { observers } from '../pipeline/observer.js';
 import { keepAliveFetch } from '../slack/keep-alive-fetch.js';
 import type { SocketModeFatalError } from '../socket/connection.js';
 import { socketMount } from '../socket/mount.js';
@@ -58,8 +61,15 @@ export async function startSocketShim<T extends AppTypes>(options: {
       ? await takeOwnerLock(database.driver, config.DATABASE_URL)
       : options.ownerLock;
   let pool: SocketPool | null = null;
+  const metrics = routerMetrics(database.db);
   const { pipeline, inspector } = withInspector(
-    createPipeline({ ...options, config, owner: ownerLock?.owner, slackFetch: fetch }),
+    createPipeline({
+      ...options,
+      config,
+      owner: ownerLock?.owner,
+      slackFetch: fetch,
+      observer: observers(metrics.observer, routerTraces()),
+    }),
     {
       ...options,
       config,
@@ -90,6 +100,7 @@ export async function startSocketShim<T extends AppTypes>(options: {
     port: config.INSPECTOR_PORT,
     logger,
     health: () => socketHealth(database, pool),
+    metrics,
   });
   return {
     inspectorUrl: inspectorServer?.url ?? null,

@@ -41,6 +41,15 @@ afterAll(async () => {
 });
 
 describe('a Socket Mode process on the embedded database', () => {
+  it('serves its metrics on the inspector’s port, in the Prometheus text format', async () => {
+    const res = await fetch(`http://127.0.0.1:${PORT}/metrics`);
+    expect(res.status).toBe(200);
+    expect(res.headers.get('content-type')).toContain('text/plain');
+    const text = await res.text();
+    expect(text).toContain('# TYPE slack_router_deliveries_total counter');
+    expect(text).toContain('# TYPE slack_router_outbox_oldest_pending_seconds gauge');
+  });
+
   it('holds one connection and says so in /healthz, the inspector header and the log', async () => {
     const health = await fetch(`http://127.0.0.1:${PORT}/healthz`);
     expect(health.status).toBe(200);
