@@ -155,7 +155,9 @@ describe('the Socket Mode shim, sent malformed envelopes', () => {
         const envelope = c.payload;
         const id = envelope.envelope_id;
         fake.sendEnvelope(envelope as SocketEnvelope);
-        if (typeof id === 'string') await fake.waitFor(() => fake.envelopes.get(id)?.ack !== undefined);
+        // An envelope whose id is not a Slack id cannot be acked (nothing names it): only the others are waited for.
+        if (typeof id === 'string' && /^[\x21-\x7e]{1,128}$/.test(id))
+          await fake.waitFor(() => fake.envelopes.get(id)?.ack !== undefined);
         await goodMention();
         const refused = warnings.filter((line) => !line.startsWith('  ↳'));
         expect(refused.length, refused.join('\n')).toBeLessThanOrEqual(1);

@@ -43,6 +43,10 @@ type Call = { method: ApiMethod; args: Record<string, unknown> };
 const isStreamStopped = (error: unknown) =>
   error instanceof EffectError && error.message === 'message_not_in_streaming_state';
 
+/** The message is not there any more (deleted, or its channel gone). */
+const isGone = (error: unknown) =>
+  error instanceof EffectError && (error.message === 'message_not_found' || error.message === 'channel_not_found');
+
 /** The text and other chunks of one call, taken from the front of the buffer. */
 interface Batch {
   text: string;
@@ -336,8 +340,9 @@ export async function closeInterrupted(
   try {
     await options.call({ type: 'api', method: 'chat.stopStream', args });
   } catch (failure) {
-    // Past its expiry or stopped already: Slack closed it; nothing more can be written to it.
-    if (!isStreamStopped(failure)) error = failure instanceof Error ? failure.message : String(failure);
+    // Past its expiry or stopped already: Slack closed it. Deleted: there is nothing left to close.
+    if (!isStreamStopped(failure) && !isGone(failure))
+      error = failure instanceof Error ? failure.message : String(failure);
   }
   await options.store.called(options.id, {
     call: 'close',
