@@ -45,7 +45,8 @@ const isStreamStopped = (error: unknown) =>
 
 /** The message is not there any more (deleted, or its channel gone). */
 const isGone = (error: unknown) =>
-  error instanceof EffectError && (error.message === 'message_not_found' || error.message === 'channel_not_found');
+  error instanceof EffectError &&
+  (error.message === 'message_not_found' || error.message === 'channel_not_found');
 
 /** The text and other chunks of one call, taken from the front of the buffer. */
 interface Batch {
