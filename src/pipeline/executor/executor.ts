@@ -1,6 +1,5 @@
 import type * as z from 'zod';
 import { type Effect, effectName } from '../../core/action.js';
-import type { Logger } from '../../core/context.js';
 import { EffectError } from '../../core/errors.js';
 import type { Database, RawSql, StoreHandle } from '../../db/database.js';
 import {
@@ -16,23 +15,18 @@ import { deferEffect, type EffectEnd } from '../../db/steps.js';
 import { withDeadline } from '../deadline.js';
 import { runClaimLoop } from './claim-loop.js';
 import { Gate } from './gate.js';
-import { EFFECT_MAX_MS, expiryLease } from './lease.js';
 import { DoneMarks, type Mark, PendingMarks } from './marks.js';
-import { DEFAULT_RETRY, nextAttemptAt, type RetryPolicy } from './retry-policy.js';
+import { waitForLane } from './pace.js';
+import { nextAttemptAt } from './retry-policy.js';
+import { Running } from './running.js';
+import { type ExecutorSettings, executorSettings } from './settings.js';
 import { hasNext, isPermanent, MAX_STEP_TRIES } from './step-ends.js';
 import type { DrainReport, EffectRunner, ExecutorOptions, Outcome } from './types.js';
 import { Wakeups } from './wakeups.js';
 
+export { DRAIN_CONCURRENCY } from './settings.js';
 export type { DrainReport, EffectRunner, EffectTarget, ExecutorOptions, Outcome } from './types.js';
 
-const DAY_MS = 86_400_000;
-/**
- * Deliveries a drain runs at once: a restart sends what a crash left (hundreds of replies at a few
- * hundred ms each) within 2 s of ready. A Node process's Slack sockets match it (node-http.ts).
- */
-export const DRAIN_CONCURRENCY = 96;
-/** A batch of marks the store does not take within this is kept in memory and written again (a mark may first wait for the batch before it). */
-const MARK_TIMEOUT_MS = 2_000;
 /** Milliseconds since `started`, to a tenth. */
 const msSince = (started: number) => Math.round((performance.now() - started) * 10) / 10;
 
@@ -41,28 +35,19 @@ const msSince = (started: number) => Math.round((performance.now() - started) * 
  * recorded by this process keep their type; those claimed from the outbox are parsed by `schema`.
  */
 export class Executor<E extends Effect> {
-  /** Runs and drains started and not finished, and who waits for none to be left (`idle()`). */
-  #running = 0;
-  #idleWaiters: (() => void)[] = [];
+  /** Runs and drains started and not finished. */
+  readonly #running = new Running();
   /** Effects leased to this process that it still has in memory: its own drain leaves them alone. */
   readonly #held = new Set<number>();
   /** "Done" marks: those that arrive together are written in one statement. */
   readonly #done: DoneMarks;
   readonly #marks: PendingMarks;
   readonly #gate: Gate;
-  readonly #drainConcurrency: number;
   readonly #drainGate: Gate;
-  readonly #retry: RetryPolicy;
-  readonly #lease: Lease;
-  readonly #effectTimeoutMs: number;
-  readonly #streamTimeoutMs: number;
-  readonly #markTimeoutMs: number;
-  readonly #retentionMs: number;
-  readonly #batch: number;
+  /** The options with their defaults. */
+  readonly #settings: ExecutorSettings;
   /** "Done" marks skip the ORM: they are written once per batch of deliveries. */
   readonly #raw: RawSql;
-  readonly #now: () => Date;
-  readonly #logger: Logger;
   readonly #steps: ExecutorOptions['steps'];
   readonly #pace: ExecutorOptions['pace'];
   readonly #drained: ExecutorOptions['drained'];
@@ -77,31 +62,18 @@ export class Executor<E extends Effect> {
     private readonly schema: z.ZodType<E>,
     options: ExecutorOptions = {},
   ) {
-    this.#retry = {
-      maxAttempts: options.maxAttempts ?? DEFAULT_RETRY.maxAttempts,
-      baseDelayMs: options.baseDelayMs ?? DEFAULT_RETRY.baseDelayMs,
-      maxDelayMs: options.maxDelayMs ?? DEFAULT_RETRY.maxDelayMs,
-    };
-    this.#gate = new Gate(options.concurrency ?? 32);
-    this.#drainConcurrency = options.drainConcurrency ?? DRAIN_CONCURRENCY;
-    this.#drainGate = new Gate(this.#drainConcurrency);
-    this.#lease = options.lease ?? expiryLease;
-    this.#effectTimeoutMs = options.effectTimeoutMs ?? EFFECT_MAX_MS;
-    this.#streamTimeoutMs = options.streamTimeoutMs ?? this.#effectTimeoutMs;
-    this.#markTimeoutMs = options.markTimeoutMs ?? MARK_TIMEOUT_MS;
-    this.#retentionMs = options.retentionMs ?? 7 * DAY_MS;
-    this.#batch = options.batch ?? 256;
+    this.#settings = executorSettings(options);
+    this.#gate = new Gate(this.#settings.concurrency);
+    this.#drainGate = new Gate(this.#settings.drainConcurrency);
     this.db = store.db;
     this.#raw = store.raw;
-    this.#now = options.now ?? (() => new Date());
-    this.#logger = options.logger ?? console;
     this.#steps = options.steps;
     this.#pace = options.pace;
     this.#drained = options.drained;
-    this.#wakeups = new Wakeups(() => this.drain(), this.#logger);
+    this.#wakeups = new Wakeups(() => this.drain(), this.#settings.logger);
     this.#done = new DoneMarks({
-      write: (ids) => completeEffects(this.#raw, ids, this.#now()),
-      timeoutMs: this.#markTimeoutMs,
+      write: (ids) => completeEffects(this.#raw, ids, this.#settings.now()),
+      timeoutMs: this.#settings.markTimeoutMs,
       written: (ids) => {
         for (const id of ids) if (!this.#marks.has(id)) this.#held.delete(id);
       },
@@ -109,12 +81,12 @@ export class Executor<E extends Effect> {
         for (const id of ids) this.#keep(id, { kind: 'done' }, cause);
       },
     });
-    this.#marks = new PendingMarks((marks) => this.#writeMarks(marks), this.#logger);
+    this.#marks = new PendingMarks((marks) => this.#writeMarks(marks), this.#settings.logger);
   }
 
   /** The lease this executor's effects are recorded and claimed with. */
   get lease(): Lease {
-    return this.#lease;
+    return this.#settings.lease;
   }
 
   /**
@@ -128,7 +100,7 @@ export class Executor<E extends Effect> {
 
   /** A delivery's effects, one after another, none started after the deadline or once stale. */
   async #runClaimed(claimed: Claimed<E>[], deadline: number | undefined): Promise<Outcome[]> {
-    this.#running++;
+    this.#running.start();
     try {
       const staleAt = this.#staleAt();
       // "Done" marks are written after the delivery's place is given up: the next delivery's
@@ -143,13 +115,13 @@ export class Executor<E extends Effect> {
           if (Date.now() >= staleAt) {
             const ids = claimed.slice(i).map((r) => r.id);
             const message = 'effects waited too long to run here; a drain takes them when their lease ends';
-            this.#logger.warn(message, { ids: ids.join(',') });
+            this.#settings.logger.warn(message, { ids: ids.join(',') });
             for (const id of ids) this.#held.delete(id);
             break;
           }
           if (deadline !== undefined && Date.now() >= deadline) {
             const ids = claimed.slice(i).map((r) => r.id);
-            await releaseEffects(this.db, ids, this.#now()).catch(() => {}); // else their lease ends them
+            await releaseEffects(this.db, ids, this.#settings.now()).catch(() => {}); // else their lease ends them
             for (const id of ids) this.#held.delete(id);
             break;
           }
@@ -161,7 +133,7 @@ export class Executor<E extends Effect> {
       for (const mark of marks) await mark; // they never reject
       return outcomes;
     } finally {
-      this.#settled();
+      this.#running.end();
     }
   }
 
@@ -170,7 +142,7 @@ export class Executor<E extends Effect> {
    * prunes. Deliveries run side by side (`drainConcurrency`), each one's effects in order.
    */
   drain(): Promise<DrainReport> {
-    return this.#track(
+    return this.#running.track(
       (async () => {
         await this.#marks.flush(); // outcomes first: what ran must not be claimed again
         const report: DrainReport = { done: 0, retried: 0, failed: 0, pruned: 0 };
@@ -179,14 +151,14 @@ export class Executor<E extends Effect> {
         await runClaimLoop({
           // An owner claims up to 4 rounds ahead (its leases cannot run out while they wait; fewer
           // statements, and PGlite runs one at a time); expiry leases only what can start now.
-          ahead: this.#drainConcurrency * (this.#lease.owner === null ? 1 : 4),
-          batch: this.#batch,
+          ahead: this.#settings.drainConcurrency * (this.#settings.lease.owner === null ? 1 : 4),
+          batch: this.#settings.batch,
           gate: this.#drainGate,
           claim: async (limit) => {
             const claimed = await claimEffects(this.db, {
-              now: this.#now(),
+              now: this.#settings.now(),
               limit,
-              lease: this.#lease,
+              lease: this.#settings.lease,
               held: [...this.#held],
             });
             const at = this.#staleAt();
@@ -198,7 +170,7 @@ export class Executor<E extends Effect> {
           },
           run: (row) => this.#drainOne(row, staleAt.get(row.id) ?? this.#staleAt(), report),
         });
-        const before = new Date(this.#now().getTime() - this.#retentionMs);
+        const before = new Date(this.#settings.now().getTime() - this.#settings.retentionMs);
         report.pruned = await pruneDeliveries(this.db, before);
         return report;
       })(),
@@ -207,7 +179,7 @@ export class Executor<E extends Effect> {
 
   /** Resolves when every run started so far has finished (for a graceful shutdown or a Worker's waitUntil). */
   async idle(): Promise<void> {
-    while (this.#running > 0) await new Promise<void>((resolve) => this.#idleWaiters.push(resolve));
+    await this.#running.none();
     if (this.#marks.size > 0) await this.#marks.flush();
   }
 
@@ -224,8 +196,8 @@ export class Executor<E extends Effect> {
 
   /** A leased effect must not start after this: an expiry lease must outlast the effect. Owners' never end by time. */
   #staleAt(): number {
-    if (this.#lease.owner !== null) return Number.POSITIVE_INFINITY;
-    return Date.now() + this.#lease.ms - this.#effectTimeoutMs;
+    if (this.#settings.lease.owner !== null) return Number.POSITIVE_INFINITY;
+    return Date.now() + this.#settings.lease.ms - this.#settings.effectTimeoutMs;
   }
 
   async #drainOne(row: Claimed, staleAt: number, report: DrainReport): Promise<void> {
@@ -265,41 +237,21 @@ export class Executor<E extends Effect> {
   ): Promise<Outcome> {
     const name = effectName(row.effect);
     const { delivery_id: delivery, attempts } = row;
-    const target = {
-      teamId: row.team_id,
-      enterpriseId: row.enterprise_id,
-      attempt: row.attempts,
-      id: row.id,
-    };
-    const wait = this.#pace ? await this.#pace(row.effect, target) : 0;
-    if (wait > 0) {
-      if (Date.now() + wait >= staleAt) {
-        const dueAt = new Date(Date.now() + wait);
-        await this.#mark(row.id, { kind: 'fail', error: 'rate limit lane', retryAt: dueAt }, () =>
-          deferEffect(this.db, row.id, dueAt, this.#now()),
-        );
-        const error = `its lane waits until ${dueAt.toISOString()}`;
-        return { id: row.id, effect: name, status: 'retry', error, ms: 0, delivery, attempts };
-      }
-      gate?.leave();
-      await new Promise((resolve) => setTimeout(resolve, wait));
-      gate?.reenter(); // its slot is now: queueing again for a place would send it after later ones
-    }
+    const target = { teamId: row.team_id, enterpriseId: row.enterprise_id, attempt: attempts, id: row.id };
+    const laneDue = await waitForLane(this.#pace, row.effect, target, gate, staleAt);
+    if (laneDue) return this.#defer(row, name, laneDue, 'its rate-limit lane waits');
     const started = performance.now();
     if (row.effect.type === 'later' && (row.effect.dueAt ?? 0) > Date.now()) {
       const dueAt = new Date(row.effect.dueAt ?? 0);
-      await this.#mark(row.id, { kind: 'fail', error: 'not due', retryAt: dueAt }, () =>
-        deferEffect(this.db, row.id, dueAt, this.#now()),
-      );
       // A Worker's or a Lambda's pipeline ends with its request: their scheduled drain runs the timer.
-      if (this.#lease.owner !== null) this.#wakeups.at(dueAt.getTime());
-      const error = `due at ${dueAt.toISOString()}`;
-      return { id: row.id, effect: name, status: 'retry', error, ms: msSince(started), delivery, attempts };
+      if (this.#settings.lease.owner !== null) this.#wakeups.at(dueAt.getTime());
+      return this.#defer(row, name, dueAt, 'not due', msSince(started));
     }
     let result: unknown;
     try {
       const run = this.runner(row.effect, target);
-      const timeoutMs = row.effect.type === 'stream' ? this.#streamTimeoutMs : this.#effectTimeoutMs;
+      const timeoutMs =
+        row.effect.type === 'stream' ? this.#settings.streamTimeoutMs : this.#settings.effectTimeoutMs;
       result = await withDeadline(run, timeoutMs, `${name} did not finish`);
     } catch (error) {
       return this.#failed(row, name, error, msSince(started));
@@ -320,6 +272,23 @@ export class Executor<E extends Effect> {
     return outcome;
   }
 
+  /** Sends an effect back to the outbox, due at `dueAt`, and why (not a failed try: its attempts stay). */
+  async #defer(row: Claimed, name: string, dueAt: Date, why: string, ms = 0): Promise<Outcome> {
+    await this.#mark(row.id, { kind: 'fail', error: why, retryAt: dueAt }, () =>
+      deferEffect(this.db, row.id, dueAt, this.#settings.now()),
+    );
+    const error = `${why}: due at ${dueAt.toISOString()}`;
+    return {
+      id: row.id,
+      effect: name,
+      status: 'retry',
+      error,
+      ms,
+      delivery: row.delivery_id,
+      attempts: row.attempts,
+    };
+  }
+
   /**
    * Ends the effect and records its step in one statement (the pipeline's `steps`). A store that
    * cannot take it now gets it again later, from memory (the effect stays leased here and never runs
@@ -328,7 +297,11 @@ export class Executor<E extends Effect> {
   async #endWithStep(row: Claimed, end: EffectEnd): Promise<boolean> {
     if (!this.#steps) return false;
     try {
-      const handled = await withDeadline(this.#steps(row, end), this.#markTimeoutMs, 'recording a step');
+      const handled = await withDeadline(
+        this.#steps(row, end),
+        this.#settings.markTimeoutMs,
+        'recording a step',
+      );
       if (handled) this.#held.delete(row.id);
       return handled;
     } catch (cause) {
@@ -341,19 +314,19 @@ export class Executor<E extends Effect> {
   /** The effect's step can never be recorded: the effect fails for good, with why. */
   #failStep(id: number, cause: unknown): Promise<void> {
     const error = `the step after it could not be recorded: ${cause instanceof Error ? cause.message : String(cause)}`;
-    this.#logger.error('an effect ran, but the step after it cannot be recorded: failed for good', {
+    this.#settings.logger.error('an effect ran, but the step after it cannot be recorded: failed for good', {
       id,
       error,
     });
     return this.#mark(id, { kind: 'fail', error, retryAt: null }, () =>
-      failEffect(this.db, id, error, null, this.#now()),
+      failEffect(this.db, id, error, null, this.#settings.now()),
     );
   }
 
   /** Records a failed attempt: retry later with backoff, or failed for good. */
   async #failed(row: Claimed, name: string, error: unknown, ms: number): Promise<Outcome> {
     const message = error instanceof Error ? error.message : String(error);
-    const retryAt = nextAttemptAt(this.#retry, row.attempts, error, this.#now());
+    const retryAt = nextAttemptAt(this.#settings.retry, row.attempts, error, this.#settings.now());
     const { delivery_id: delivery, attempts } = row;
     const status = retryAt ? 'retry' : 'failed';
     const outcome: Outcome = { id: row.id, effect: name, status, error: message, ms, delivery, attempts };
@@ -365,7 +338,7 @@ export class Executor<E extends Effect> {
     )
       return outcome;
     const mark: Mark = { kind: 'fail', error: message, retryAt };
-    await this.#mark(row.id, mark, () => failEffect(this.db, row.id, message, retryAt, this.#now()));
+    await this.#mark(row.id, mark, () => failEffect(this.db, row.id, message, retryAt, this.#settings.now()));
     return outcome;
   }
 
@@ -375,7 +348,7 @@ export class Executor<E extends Effect> {
    */
   async #mark(id: number, mark: Mark, write: () => Promise<unknown>): Promise<void> {
     try {
-      await withDeadline(write(), this.#markTimeoutMs, 'writing an effect outcome');
+      await withDeadline(write(), this.#settings.markTimeoutMs, 'writing an effect outcome');
       if (!this.#marks.has(id)) this.#held.delete(id);
     } catch (cause) {
       this.#keep(id, mark, cause);
@@ -383,7 +356,7 @@ export class Executor<E extends Effect> {
   }
 
   #keep(id: number, mark: Mark, cause: unknown): void {
-    this.#logger.error('an effect outcome could not be written; kept in memory and tried again', {
+    this.#settings.logger.error('an effect outcome could not be written; kept in memory and tried again', {
       id,
       cause: String(cause),
     });
@@ -392,7 +365,7 @@ export class Executor<E extends Effect> {
 
   /** Writes kept outcomes; each written one is no longer held. */
   async #writeMarks(marks: [number, Mark][]): Promise<void> {
-    const now = this.#now();
+    const now = this.#settings.now();
     const done = marks.filter(([, m]) => m.kind === 'done').map(([id]) => id);
     const write = async () => {
       await completeEffects(this.#raw, done, now);
@@ -401,7 +374,7 @@ export class Executor<E extends Effect> {
         if (m.kind === 'step') await this.#retryStep(id, m);
       }
     };
-    await withDeadline(write(), this.#markTimeoutMs, 'writing effect outcomes');
+    await withDeadline(write(), this.#settings.markTimeoutMs, 'writing effect outcomes');
     for (const [id] of marks) this.#held.delete(id);
   }
 
@@ -414,20 +387,5 @@ export class Executor<E extends Effect> {
       mark.tries++;
       throw cause;
     }
-  }
-
-  /** Counts `work` as running until it settles (the hot path counts inline: no extra promise). */
-  #track<T>(work: Promise<T>): Promise<T> {
-    this.#running++;
-    const settled = () => this.#settled();
-    work.then(settled, settled);
-    return work;
-  }
-
-  #settled(): void {
-    if (--this.#running > 0) return;
-    const waiters = this.#idleWaiters;
-    this.#idleWaiters = [];
-    for (const resolve of waiters) resolve();
   }
 }
