@@ -1,68 +1,22 @@
-import postgres from 'postgres';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { FakeProduct } from '../../src/app/fake-product.js';
 import { linkApp } from '../../src/app/index.js';
 import { loadConfig } from '../../src/config/settings.js';
 import type { DatabaseHandle } from '../../src/db/database.js';
 import { holdOwnerLock, newOwnerId, type OwnerLock } from '../../src/db/locks.js';
-import { migrate, openDatabase } from '../../src/db/open.js';
 import { countEffects } from '../../src/db/outbox.js';
 import { createPipeline, type Pipeline } from '../../src/pipeline/build.js';
 import { FakeSlack } from '../../src/testing/fake-slack.js';
 import { SIGNING_SECRET } from '../../src/testing/signing.js';
+import { asProcessStore, type ProcessStore, postgresDatabase, processStores } from '../helpers/databases.js';
 import { fixtureEvent } from '../helpers/events.js';
 import { BOT_TOKEN, quiet } from '../helpers/http-stack.js';
 
 const adminUrl = process.env.TEST_DATABASE_URL;
-if (!adminUrl)
-  console.info(
-    'TEST_DATABASE_URL is not set: crash points run on PGlite only, and the two-process test is skipped',
-  );
 
 const fake = new FakeSlack();
 beforeAll(() => fake.start());
 afterAll(() => fake.stop());
-
-/** A database for one test: in-memory PGlite, or a fresh PostgreSQL database with its URL. */
-interface TestStore {
-  url: string | null;
-  handle: DatabaseHandle;
-  /** Another connection pool to it, as another process would have (PGlite: the same one). */
-  open(): Promise<DatabaseHandle>;
-  drop(): Promise<void>;
-}
-
-async function pglite(): Promise<TestStore> {
-  const handle = await openDatabase('memory://');
-  await migrate(handle);
-  return { url: null, handle, open: async () => handle, drop: () => handle.close() };
-}
-
-async function postgresStore(): Promise<TestStore> {
-  if (!adminUrl) throw new Error('unreachable');
-  const name = `router_crash_${process.pid}_${Math.random().toString(36).slice(2, 8)}`;
-  const admin = postgres(adminUrl, { max: 1, onnotice: () => {} });
-  await admin.unsafe(`create database "${name}"`);
-  const url = new URL(adminUrl);
-  url.pathname = `/${name}`;
-  const handle = await openDatabase(url.toString(), { migrate: true });
-  const others: DatabaseHandle[] = [];
-  return {
-    url: url.toString(),
-    handle,
-    open: async () => {
-      const other = await openDatabase(url.toString());
-      others.push(other);
-      return other;
-    },
-    drop: async () => {
-      for (const other of others) await other.close().catch(() => {});
-      await handle.close();
-      await admin.unsafe(`drop database if exists "${name}" with (force)`);
-      await admin.end();
-    },
-  };
-}
 
 /** One process: a pipeline under its own owner, on a database that dies with it. */
 interface Process {
@@ -72,7 +26,7 @@ interface Process {
 }
 
 async function startProcess(
-  store: TestStore,
+  store: ProcessStore,
   options: { clockAheadMs?: number; productApi?: string } = {},
 ): Promise<Process> {
   const owner = newOwnerId();
@@ -131,11 +85,11 @@ const threadOf = (n: number) => `1764400000.${String(n).padStart(6, '0')}`;
 const callsFor = (n: number) =>
   fake.callsOf('chat.postMessage').filter((c) => c.args.thread_ts === threadOf(n)).length;
 
-const stores: [string, () => Promise<TestStore>][] = [['pglite', pglite]];
-if (adminUrl) stores.push(['postgres', postgresStore]);
+const stores = processStores('crash points run');
+if (!adminUrl) console.info('TEST_DATABASE_URL is not set: the two-process test is skipped');
 
 describe.each(stores)('crash points in the executor (%s)', (_name, createStore) => {
-  let store: TestStore;
+  let store: ProcessStore;
   let arrivals: string[];
   beforeEach(async () => {
     store = await createStore();
@@ -204,7 +158,7 @@ describe.each(stores)('crash points in the executor (%s)', (_name, createStore) 
 
 describe.each(stores)('crash points in a conversation (%s)', (_name, createStore) => {
   const product = new FakeProduct();
-  let store: TestStore;
+  let store: ProcessStore;
   let arrivals: string[];
   beforeAll(() => product.start());
   afterAll(() => product.stop());
@@ -292,9 +246,9 @@ async function settle(pipeline: Pipeline, check: () => boolean) {
 }
 
 describe.skipIf(!adminUrl)('two live processes on one PostgreSQL', () => {
-  let store: TestStore;
+  let store: ProcessStore;
   beforeEach(async () => {
-    store = await postgresStore();
+    store = asProcessStore(await postgresDatabase());
     fake.reset();
     fake.on('chat.postMessage', () => ({ delayMs: 500 }));
   }, 60_000);

@@ -6,7 +6,6 @@
  * one message, on PGlite and PostgreSQL.
  */
 import type { FetchFunction } from '@slack/web-api';
-import postgres from 'postgres';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import * as z from 'zod';
 import { scriptedAnswer } from '../../src/app/agent/model.js';
@@ -15,16 +14,13 @@ import { linkApp } from '../../src/app/index.js';
 import { loadConfig } from '../../src/config/settings.js';
 import type { DatabaseHandle } from '../../src/db/database.js';
 import { holdOwnerLock, newOwnerId } from '../../src/db/locks.js';
-import { migrate, openDatabase } from '../../src/db/open.js';
 import { createPipeline, type Pipeline } from '../../src/pipeline/build.js';
 import { INTERRUPTED_NOTE } from '../../src/pipeline/stream/writer.js';
 import { FakeSlack } from '../../src/testing/fake-slack.js';
 import { eventOf } from '../../src/testing/run-handler.js';
+import { type ProcessStore, processStores } from '../helpers/databases.js';
 import { fixture } from '../helpers/fixtures.js';
 import { BOT_TOKEN, quiet } from '../helpers/http-stack.js';
-
-const adminUrl = process.env.TEST_DATABASE_URL;
-if (!adminUrl) console.info('TEST_DATABASE_URL is not set: the stream crash test runs on PGlite only');
 
 const fake = new FakeSlack();
 const product = new FakeProduct();
@@ -37,45 +33,6 @@ afterAll(async () => {
   await product.stop();
 });
 
-interface Store {
-  url: string | null;
-  handle: DatabaseHandle;
-  open(): Promise<DatabaseHandle>;
-  drop(): Promise<void>;
-}
-
-async function pglite(): Promise<Store> {
-  const handle = await openDatabase('memory://');
-  await migrate(handle);
-  return { url: null, handle, open: async () => handle, drop: () => handle.close() };
-}
-
-async function postgresStore(): Promise<Store> {
-  if (!adminUrl) throw new Error('unreachable');
-  const name = `router_stream_${process.pid}_${Math.random().toString(36).slice(2, 8)}`;
-  const admin = postgres(adminUrl, { max: 1, onnotice: () => {} });
-  await admin.unsafe(`create database "${name}"`);
-  const url = new URL(adminUrl);
-  url.pathname = `/${name}`;
-  const handle = await openDatabase(url.toString(), { migrate: true });
-  const others: DatabaseHandle[] = [];
-  return {
-    url: url.toString(),
-    handle,
-    open: async () => {
-      const other = await openDatabase(url.toString());
-      others.push(other);
-      return other;
-    },
-    drop: async () => {
-      for (const other of others) await other.close().catch(() => {});
-      await handle.close();
-      await admin.unsafe(`drop database if exists "${name}" with (force)`);
-      await admin.end();
-    },
-  };
-}
-
 /** When a process dies: right after Slack answered the `nth` call of `method`. */
 interface KillAt {
   method: string;
@@ -84,7 +41,7 @@ interface KillAt {
 
 /** One process of the reference app; `killAt` kills it at that point of the stream. */
 async function startProcess(
-  store: Store,
+  store: ProcessStore,
   killAt?: KillAt,
 ): Promise<{ pipeline: Pipeline; dead: () => boolean }> {
   const owner = newOwnerId();
@@ -152,7 +109,7 @@ function question() {
 const ANSWER = scriptedAnswer('acme', { summary: 'all green, 12 channels linked' });
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
-async function runUntilEnded(pipeline: Pipeline, store: Store) {
+async function runUntilEnded(pipeline: Pipeline, store: ProcessStore) {
   const until = Date.now() + 20_000;
   for (;;) {
     const rows = await store.handle.raw("select status from streams where status <> 'streaming'", []);
@@ -163,11 +120,10 @@ async function runUntilEnded(pipeline: Pipeline, store: Store) {
   }
 }
 
-const stores: [string, () => Promise<Store>][] = [['pglite', pglite]];
-if (adminUrl) stores.push(['postgres', postgresStore]);
+const stores = processStores('the stream crash test runs');
 
 describe.each(stores)('a streamed answer killed mid-turn (%s)', (_name, createStore) => {
-  let store: Store;
+  let store: ProcessStore;
   beforeEach(async () => {
     store = await createStore();
     fake.reset();
