@@ -1,7 +1,5 @@
 import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
-import { PGlite } from '@electric-sql/pglite';
-import { drizzle } from 'drizzle-orm/pglite';
 import type { DatabaseHandle } from './database.js';
 
 /** The embedded database is in use by another process: PGlite would corrupt it if both opened it. */
@@ -53,6 +51,11 @@ export async function openPglite(dataDir: string | null): Promise<DatabaseHandle
   const release = dataDir ? lockDataDir(dataDir) : () => {};
   try {
     if (dataDir) mkdirSync(dataDir, { recursive: true });
+    // Loaded here, not at start-up: a process on PostgreSQL never loads PGlite (its wasm and data).
+    const [{ PGlite }, { drizzle }] = await Promise.all([
+      import('@electric-sql/pglite'),
+      import('drizzle-orm/pglite'),
+    ]);
     const client = dataDir ? new PGlite(dataDir) : new PGlite();
     await client.waitReady;
     return {
