@@ -9,7 +9,7 @@ import { type Start, startTarget } from './targets.js';
 import { runWrk, type WrkResult, writePool } from './wrk.js';
 
 const SECRET = 'bench-signing-secret';
-const WARMUP_SECONDS = 2;
+const WARMUP_SECONDS = Number(process.env.BENCH_WARMUP ?? 2);
 const POOL = Number(process.env.BENCH_POOL ?? 200_000);
 const WARM_POOL = 50_000;
 /** The first port a target listens on (BENCH_PORT): another bench running beside this one takes 3950 and up. */
@@ -27,6 +27,8 @@ export interface TargetOptions {
   connections: number;
   /** Ask the server (bench/server.ts) for its memory breakdown at idle and after the load. */
   memory?: boolean;
+  /** Scrape `/metrics` every second while the load runs, with this inspector token, as Prometheus would. */
+  scrape?: string;
 }
 
 /** One target's figures. */
@@ -45,6 +47,8 @@ export interface Measured {
   idleRssMiB: number;
   peakRssMiB: number;
   memory?: Record<string, string>;
+  /** `/metrics` scrapes during the measured run: answered 200, and in all; the last one's size. */
+  scrapes?: { ok: number; all: number; bytes: number };
   /** The measured run, in CLOCK_MONOTONIC µs (a .cpuprofile's clock): from wrk's start to the last post. */
   window: [number, number];
 }
@@ -148,7 +152,8 @@ export async function measureTarget(options: TargetOptions): Promise<Measured> {
     const before = { server: cpuSecondsOf(server.pid), postgres: cpuSecondsOfEach(serving) };
     const started = performance.now();
     const startedUs = monotonicUs();
-    const result = await runWrk(url, pool, load);
+    const scraping = options.scrape ? scrapeEverySecond(port, options.scrape) : null;
+    const result = await runWrk(url, pool, load).finally(() => scraping?.stop());
     await fake.waitFor(result.acked, 120_000);
     const after = {
       server: cpuSecondsOf(server.pid),
@@ -181,6 +186,7 @@ export async function measureTarget(options: TargetOptions): Promise<Measured> {
       idleRssMiB,
       peakRssMiB: status(server.pid, 'VmHWM'),
       ...(options.memory ? { memory } : {}),
+      ...(scraping ? { scrapes: scraping.counts } : {}),
       window,
     };
   } finally {
@@ -188,6 +194,33 @@ export async function measureTarget(options: TargetOptions): Promise<Measured> {
     await server.stop();
     await options.admin.unsafe(`drop database if exists "${name}" with (force)`);
   }
+}
+
+/** Fetches `/metrics` every second until stopped, counting the answers. */
+function scrapeEverySecond(port: number, token: string) {
+  const counts = { ok: 0, all: 0, bytes: 0 };
+  let stopped = false;
+  const loop = (async () => {
+    while (!stopped) {
+      await sleep(1_000);
+      counts.all++;
+      const res = await fetch(`http://127.0.0.1:${port}/metrics`, {
+        headers: { authorization: `Bearer ${token}` },
+      }).catch(() => null);
+      const text = res?.ok ? await res.text() : '';
+      if (text.includes('slack_router_deliveries_total')) {
+        counts.ok++;
+        counts.bytes = text.length;
+      }
+    }
+  })();
+  return {
+    counts,
+    stop: () => {
+      stopped = true;
+      return loop;
+    },
+  };
 }
 
 const mib = (bytes: number) => (bytes / 2 ** 20).toFixed(0);

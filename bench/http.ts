@@ -4,8 +4,9 @@
  * (a fresh database per target) and the same fake Web API. The project runs as production does:
  * `npm run build`, then plain node on dist/node.js, once with NODE_ENV=production (`project`: the
  * inspector not fed) and once with the inspector fed (`project, inspector on`: `npm start` in
- * development). Then the Lambda bundle's size and cold start (bench/lambda.ts) and the Worker
- * bundle's size. Options after `-- http`: `--tsx` adds the project from source under tsx;
+ * development), then the same with an OpenTelemetry SDK registered (bench/tracing.ts: every delivery
+ * traced, then a tenth) and /metrics scraped every second, and what that costs. Then the Lambda
+ * bundle's size and cold start (bench/lambda.ts) and the Worker bundle's size. Options after `-- http`: `--tsx` adds the project from source under tsx;
  * `--bundled` bench/server.ts bundled and run by plain node; `--payloads` the project with the
  * inspector fed and DELIVERY_PAYLOADS=true; `--profile` a CPU profile of the project (from source,
  * inspector fed) and of the minimum under that load; `--memory` a breakdown of the project's memory
@@ -31,6 +32,7 @@ import {
   projectStart,
   projectTsxStart,
   type Start,
+  tracingArgs,
 } from './targets.js';
 import { findWrk } from './wrk.js';
 
@@ -78,6 +80,20 @@ export async function benchHttp(): Promise<void> {
         { ...base, label: 'durable minimum', start: await minimumStart() },
         { ...base, label: 'project', start: projectStart() },
         { ...base, label: 'project, inspector on', start: projectStart([], INSPECTOR_ON) },
+        // The same, with an OpenTelemetry SDK registered (spans batched to nowhere) and /metrics scraped every second.
+        {
+          ...base,
+          label: 'project, inspector on, traced + scraped',
+          start: projectStart(await tracingArgs(), INSPECTOR_ON),
+          scrape: INSPECTOR_ON?.INSPECTOR_TOKEN,
+        },
+        // Sampled as a busy production would: a tenth of the deliveries traced (ParentBased(TraceIdRatio(0.1))).
+        {
+          ...base,
+          label: 'project, inspector on, 10 % traced + scraped',
+          start: projectStart(await tracingArgs(), { ...INSPECTOR_ON, BENCH_TRACE_RATIO: '0.1' }),
+          scrape: INSPECTOR_ON?.INSPECTOR_TOKEN,
+        },
         // The conversation: the reply, a task reading the product's API, and a step updating the reply.
         {
           ...base,
@@ -105,6 +121,7 @@ export async function benchHttp(): Promise<void> {
         targets.push({ ...base, label: 'project, bundled', start: await projectBundledStart() });
       for (const target of targets) rows.push(await measureTarget(target));
       printRows(rows, '');
+      printObservability(rows);
     }
     if (argv.includes('--memory')) await memory(base, 'project, tsx', projectTsxStart());
     if (argv.includes('--memory') && argv.includes('--bundled'))
@@ -122,6 +139,21 @@ export async function benchHttp(): Promise<void> {
 }
 
 type Base = Omit<TargetOptions, 'label' | 'start'>;
+
+/** What tracing and scraping cost: each such row's events handled/s and server CPU against the same row without. */
+function printObservability(rows: Measured[]): void {
+  const off = rows.find((row) => row.label === 'project, inspector on');
+  if (!off) return;
+  for (const on of rows.filter((row) => row.scrapes)) {
+    const cost = (1 - on.handledPerSecond / off.handledPerSecond) * 100;
+    const scraped = on.scrapes ? `${on.scrapes.ok} of ${on.scrapes.all} scrapes answered` : '';
+    console.log(
+      `  ${on.label.replace('project, inspector on, ', '')} vs not: handled/s ${Math.round(on.handledPerSecond)} vs ` +
+        `${Math.round(off.handledPerSecond)}, cost ${cost.toFixed(1)} % (≤ 5 %: ${cost <= 5 ? 'yes' : 'no'}), ` +
+        `server CPU +${Math.round(on.serverUs - off.serverUs)} µs per delivery; ${scraped}`,
+    );
+  }
+}
 
 /**
  * The project (inspector fed) and the durable minimum once more under the same load, with

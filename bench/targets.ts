@@ -57,8 +57,8 @@ export function npmRun(script: string): string {
 /** `npm run build`: dist/node.js and the rest, for projectStart(). Returns the lines it printed. */
 export const buildProduction = () => npmRun('build').trim().split('\n');
 
-/** `entry` bundled by esbuild (packages left to node_modules) into node_modules/.cache/bench/, run by plain node. */
-async function bundled(entry: string, nodeArgs: string[]): Promise<Start> {
+/** `entry` bundled by esbuild (packages left to node_modules) into node_modules/.cache/bench/: its path. */
+async function bundledFile(entry: string): Promise<string> {
   const dir = fileURLToPath(new URL('../node_modules/.cache/bench/', import.meta.url));
   mkdirSync(dir, { recursive: true });
   const outfile = `${dir}${entry.replace(/\.ts$/, '.mjs')}`;
@@ -72,8 +72,16 @@ async function bundled(entry: string, nodeArgs: string[]): Promise<Start> {
     outfile,
     logLevel: 'error',
   });
-  return { command: process.execPath, args: [...nodeArgs, outfile] };
+  return outfile;
 }
+
+/** `entry` bundled (`bundledFile`), run by plain node. */
+async function bundled(entry: string, nodeArgs: string[]): Promise<Start> {
+  return { command: process.execPath, args: [...nodeArgs, await bundledFile(entry)] };
+}
+
+/** Node flags that register an OpenTelemetry SDK exporting to nowhere (bench/tracing.ts) before the server starts. */
+export const tracingArgs = async () => ['--import', await bundledFile('tracing.ts')];
 
 /** The durable minimum, bundled and run by plain node. */
 export const minimumStart = (nodeArgs: string[] = []) => bundled('minimum.ts', nodeArgs);

@@ -67,8 +67,9 @@ export function routerMetrics(db: Database, options: { defaults?: boolean } = {}
   });
   const ack = new Histogram({
     name: `${PREFIX}ack_seconds`,
-    help: 'From a delivery’s arrival to its ack decision (routing and recording)',
+    help: 'From a delivery’s arrival to its ack decision (routing and recording), by kind',
     buckets: ACK_BUCKETS,
+    labelNames: ['kind'] as const,
     registers,
   });
   const record = new Histogram({
@@ -115,6 +116,7 @@ export function routerMetrics(db: Database, options: { defaults?: boolean } = {}
 
   // kind → outcome → child: two map look-ups per delivery, no string built.
   const byKind = bound((kind) => bound((outcome) => deliveries.labels(kind, outcome, '')));
+  const ackByKind = bound((kind) => ack.labels(kind));
   const byMethod = bound((method) =>
     bound((key) => {
       const [outcome = 'done', error = ''] = key.split(' ');
@@ -126,7 +128,7 @@ export function routerMetrics(db: Database, options: { defaults?: boolean } = {}
       const outcome = deliveryOutcome(taken);
       if (taken.status === 'rejected') deliveries.labels(event.kind, outcome, 'store_refused').inc();
       else byKind(event.kind)(outcome).inc();
-      ack.observe(ackMs / 1000);
+      ackByKind(event.kind).observe(ackMs / 1000);
     },
     recorded(ms: number) {
       record.observe(ms / 1000);

@@ -148,6 +148,7 @@ export function createPipeline<T extends AppTypes>(options: PipelineOptions<T>):
     lease,
     logger,
     executor: () => executor,
+    observer,
   });
   const executor: Executor<Effect<T['write']>> = new Executor(
     database,

@@ -7,6 +7,8 @@ import type { Claimed, Lease } from '../db/outbox.js';
 import { type EffectEnd, StepRecorder } from '../db/steps.js';
 import { logDelivery, logOutcomes } from './delivery-log.js';
 import type { Executor } from './executor/executor.js';
+import type { PipelineObserver } from './observer.js';
+import type { Taken } from './take-delivery.js';
 
 /** What a step needs: the router and its context, the store, and the executor that runs its effects. */
 export interface StepParts<T extends AppTypes> {
@@ -16,6 +18,8 @@ export interface StepParts<T extends AppTypes> {
   lease: Lease;
   logger: Logger;
   executor: () => Executor<Effect<T['write']>>;
+  /** Metrics and traces: the step (`stepped`) and its effects' outcomes (`effects`). */
+  observer?: PipelineObserver;
 }
 
 /**
@@ -52,21 +56,26 @@ export function continueWith<T extends AppTypes>(parts: StepParts<T>) {
       if (claimed.length === 0) return [];
       const outcomes = await parts.executor().runClaimed(claimed);
       logOutcomes(parts.logger, event, outcomes);
+      parts.observer?.effects(event, outcomes);
       return outcomes;
     };
-    logDelivery(
-      parts.logger,
+    const taken: Taken = {
+      status: 'ack',
+      body: null,
+      handler: routed.handler,
+      recorded: recorded.status === 'duplicate' ? 'duplicate' : routed.effects.length > 0 ? 'new' : 'none',
+      effects: routed.effects,
+      error: routed.error?.message ?? null,
+      after,
+    };
+    const ms = performance.now() - started;
+    logDelivery(parts.logger, event, taken, ms);
+    parts.observer?.stepped?.(
       event,
-      {
-        status: 'ack',
-        body: null,
-        handler: routed.handler,
-        recorded: recorded.status === 'duplicate' ? 'duplicate' : routed.effects.length > 0 ? 'new' : 'none',
-        effects: routed.effects,
-        error: routed.error?.message ?? null,
-        after,
-      },
-      performance.now() - started,
+      { effect: row.id, delivery: row.delivery_id },
+      taken,
+      ms,
+      recorded.status === 'recorded' ? recorded.deliveryId : null,
     );
     void after();
     return true;

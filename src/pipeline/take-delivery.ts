@@ -102,7 +102,9 @@ async function decide<T extends AppTypes>(
   pending: { n: number } | null,
 ): Promise<Taken> {
   try {
+    const routing = parts.observer?.routed ? performance.now() : 0;
     const routed = await parts.router.dispatch(event, parts.ctx);
+    parts.observer?.routed?.(event, performance.now() - routing, routed.handler);
     const base = {
       body: routed.ack,
       handler: routed.handler,
@@ -115,7 +117,11 @@ async function decide<T extends AppTypes>(
     try {
       const started = parts.observer ? performance.now() : 0;
       recorded = await parts.recorder.record(event, routed.effects, routed.handler);
-      parts.observer?.recorded(performance.now() - started);
+      parts.observer?.recorded(
+        performance.now() - started,
+        event,
+        recorded.status === 'recorded' ? recorded.deliveryId : null,
+      );
     } catch (cause) {
       const reason = cause instanceof Error ? cause.message : String(cause);
       if (classifyDatabaseError(cause) === 'data') {

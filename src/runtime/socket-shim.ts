@@ -8,6 +8,7 @@ import { hasInstallations } from '../db/installations.js';
 import { type OwnerLock, takeOwnerLock } from '../db/locks.js';
 import { type InspectorAccess, withInspector } from '../inspector/index.js';
 import { routerMetrics } from '../observe/metrics.js';
+import { socketMetrics } from '../observe/socket-metrics.js';
 import { routerTraces } from '../observe/traces.js';
 import { createPipeline } from '../pipeline/build.js';
 import { startDrainLoop } from '../pipeline/executor/drain-loop.js';
@@ -62,6 +63,7 @@ export async function startSocketShim<T extends AppTypes>(options: {
       : options.ownerLock;
   let pool: SocketPool | null = null;
   const metrics = routerMetrics(database.db);
+  const socket = socketMetrics(metrics.registry, () => pool?.status().here ?? 0);
   const { pipeline, inspector } = withInspector(
     createPipeline({
       ...options,
@@ -92,6 +94,7 @@ export async function startSocketShim<T extends AppTypes>(options: {
     logger,
     onFatal: options.onFatal,
     onEnvelope: mount.onEnvelope,
+    onOpened: socket.opened,
     ...socketSlots(database, ownerLock),
   });
   await pool.start();

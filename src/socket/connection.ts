@@ -21,6 +21,9 @@ export interface LinkSlots {
   release(slot: number): void;
 }
 
+/** Why a connection opened: a link's first, Slack's refresh (`disconnect` frame), or after a drop or a refusal. */
+export type ConnectionOpened = 'start' | 'refresh' | 'reconnect';
+
 export interface SocketOptions {
   appToken: string;
   slackApiUrl: string;
@@ -31,6 +34,8 @@ export interface SocketOptions {
   onFatal(error: SocketModeFatalError): void;
   /** Slack's `hello` frame: its count of the app's open connections (all processes), or null. */
   onHello?(numConnections: number | null): void;
+  /** A connection opened (metrics: `slack_router_socket_opens_total`). */
+  onOpened?(reason: ConnectionOpened): void;
   /** Wait after `too_many_websockets` (default 30 s). */
   tooManyBackoffMs?: number;
   /** Shared connection slots; absent: a refresh always opens the next connection first. */
@@ -75,6 +80,7 @@ export class SocketLink {
   /** Opens the first connection; throws `SocketModeFatalError` for a token or app that cannot work. */
   async start(): Promise<void> {
     this.#active = await this.#open();
+    this.options.onOpened?.('start');
   }
 
   /**
@@ -168,6 +174,7 @@ export class SocketLink {
       if (this.#active === old) this.#active = null;
       if (this.#stopping) return;
       this.#active = await this.#open();
+      this.options.onOpened?.('refresh');
       this.options.logger.info('socket: switched to the new connection');
       return;
     }
@@ -185,6 +192,7 @@ export class SocketLink {
       return;
     }
     this.#active = next;
+    this.options.onOpened?.('refresh');
     old.removeAllListeners('disconnected');
     if (spare !== null && this.#slot !== null) {
       slots?.release(this.#slot);
@@ -214,6 +222,7 @@ export class SocketLink {
         .then((next) => {
           if (this.#stopping) return void next.disconnect();
           this.#active = next;
+          this.options.onOpened?.('reconnect');
           this.options.logger.info('socket: reconnected');
         })
         .catch((error: unknown) => this.#failed(error));

@@ -79,7 +79,15 @@ describe('/metrics', () => {
     expect(count({ kind: 'event', outcome: 'duplicate' })).toBe(1);
     expect(count({ kind: 'request', outcome: 'refused', reason: 'signature_mismatch' })).toBe(1);
     expect(families.get('slack_router_ack_seconds')?.type).toBe('HISTOGRAM');
-    expect(families.get('slack_router_ack_seconds')?.metrics[0]?.count).toBe('2');
+    // The parser folds a labelled histogram into its buckets (labels, sum and count dropped): the
+    // `kind` label is read from the text itself.
+    expect(families.get('slack_router_ack_seconds')?.metrics[0]?.buckets?.['+Inf']).toBe('2');
+    const text = await (
+      await fetch(`${base}/metrics`, { headers: { authorization: `Bearer ${TOKEN}` } })
+    ).text();
+    expect(text.match(/^slack_router_ack_seconds_count\{.*$/gm)).toEqual([
+      'slack_router_ack_seconds_count{kind="event"} 2',
+    ]);
     expect(families.get('slack_router_record_seconds')?.metrics[0]?.count).toBe('2');
     expect(
       Number(
