@@ -1,11 +1,12 @@
 /**
  * Slack's rate limits as lanes: a burst of 600 mentions at once, each answered by one
  * chat.postMessage in its channel, against a fake Slack enforcing the published limits (1 message a
- * second per channel, 3 at once). Our schedule on one process (PostgreSQL, PGlite) and on three
- * processes sharing PostgreSQL, beside no scheduling (SLACK_RATE_LIMITS=off: every call at once, a
+ * second per channel, 3 at once). Our schedule on one process (PostgreSQL, PGlite) and on three OS
+ * processes sharing PostgreSQL (bench/lanes-process.ts, each its own event loop), beside no scheduling (SLACK_RATE_LIMITS=off: every call at once, a
  * 429 waited out and tried again, as Bolt does): the 429s, the time to the last reply against what
  * the limits allow, each channel's order, and how long the quiet workspaces wait.
  */
+import { fork } from 'node:child_process';
 import os from 'node:os';
 import postgres from 'postgres';
 import * as z from 'zod';
@@ -105,7 +106,13 @@ interface Process {
   database: DatabaseHandle;
 }
 
-async function processOn(database: DatabaseHandle, url: string | null, limits: string | undefined) {
+/** A pipeline on `database` sending to `apiUrl`, holding its owner lock when `url` is PostgreSQL's. */
+export async function processOn(
+  database: DatabaseHandle,
+  url: string | null,
+  limits: string | undefined,
+  apiUrl = fake.apiUrl,
+): Promise<Process> {
   const owner = `bench-lanes-${process.pid}-${Math.random().toString(36).slice(2)}`;
   const lock = url ? await holdOwnerLock(url, owner) : null;
   const pipeline = createPipeline({
@@ -113,14 +120,96 @@ async function processOn(database: DatabaseHandle, url: string | null, limits: s
     settings: {},
     config: loadConfig({
       SLACK_BOT_TOKEN: 'xoxb-bench-lanes',
-      SLACK_API_URL: fake.apiUrl,
+      SLACK_API_URL: apiUrl,
       ...(limits ? { SLACK_RATE_LIMITS: limits } : {}),
     }),
     database,
     logger: quiet,
     owner,
   });
-  return { pipeline, lock, database } satisfies Process;
+  return { pipeline, lock, database };
+}
+
+/** What a row asks of each of its processes, in this one or in a child process (bench/lanes-process.ts). */
+export interface Runner {
+  /** Takes the events at once; answers when each was acked (epoch ms; their effects run after). */
+  take(events: NormalizedEvent[]): Promise<number[]>;
+  /** Starts a drain unless one runs. */
+  drain(): void;
+  /** Resolves when the effects and the drain started so far have finished. */
+  idle(): Promise<void>;
+  close(): Promise<void>;
+}
+
+/** A process of this node process. */
+export function inProcess(p: Process): Runner {
+  let draining: Promise<unknown> | null = null;
+  return {
+    take(events) {
+      return Promise.all(
+        events.map(async (event) => {
+          const taken = await p.pipeline.take(event);
+          if (taken.status !== 'ack') throw new Error(`a mention was ${taken.status}`);
+          void taken.after();
+          return Date.now();
+        }),
+      );
+    },
+    drain() {
+      draining ??= p.pipeline
+        .drain()
+        .catch(() => {})
+        .finally(() => {
+          draining = null;
+        });
+    },
+    async idle() {
+      await p.pipeline.idle();
+      await draining;
+    },
+    async close() {
+      await p.lock?.release();
+      await p.database.close();
+    },
+  };
+}
+
+/** A real OS process (bench/lanes-process.ts) with its own pipeline on `url`, spoken to over IPC. */
+async function childOn(url: string, limits: string | undefined): Promise<Runner> {
+  const child = fork('bench/lanes-process.ts', [], {
+    execArgv: ['--import', 'tsx'],
+    env: { ...process.env, LANES_DATABASE_URL: url, LANES_API_URL: fake.apiUrl, LANES_LIMITS: limits ?? '' },
+    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+  });
+  const waiting = new Map<number, (acks: number[]) => void>();
+  let next = 0;
+  const ready = new Promise<void>((resolve, reject) => {
+    child.once('error', reject);
+    child.once('exit', (code) => reject(new Error(`a lanes process exited (${code})`)));
+    child.on('message', (message: { type: string; id?: number; acks?: number[] }) => {
+      if (message.type === 'ready') resolve();
+      if (message.id !== undefined) waiting.get(message.id)?.(message.acks ?? []);
+    });
+  });
+  await ready;
+  const ask = (type: string, body: object = {}) =>
+    new Promise<number[]>((resolve) => {
+      const id = next++;
+      waiting.set(id, (acks) => {
+        waiting.delete(id);
+        resolve(acks);
+      });
+      child.send({ type, id, ...body });
+    });
+  return {
+    take: (events) => ask('take', { events }),
+    drain: () => child.send({ type: 'drain' }),
+    idle: () => ask('idle').then(() => {}),
+    close: async () => {
+      await ask('close');
+      if (child.connected) child.disconnect();
+    },
+  };
 }
 
 interface RowResult {
@@ -168,14 +257,12 @@ async function recordedOrder(database: DatabaseHandle, texts: Set<string>): Prom
 }
 
 /** Runs the burst split round-robin over `processes`, draining each every second, for at most CAP_MS. */
-async function runRow(label: string, processes: Process[], run: string): Promise<RowResult> {
+async function runRow(label: string, processes: Runner[], database: DatabaseHandle, run: string) {
   // Warm up: every process's connections open, a reply sent; then a fresh fake.
   await Promise.all(
     processes.map(async (p, i) => {
-      const taken = await p.pipeline.take(
-        mention('T0LANEWARM', `C0WARM${i}`, `warm-${run}-${i}`, i, `w${run}`),
-      );
-      if (taken.status === 'ack') await taken.after();
+      await p.take([mention('T0LANEWARM', `C0WARM${i}`, `warm-${run}-${i}`, i, `w${run}`)]);
+      await p.idle();
     }),
   );
   fake.reset();
@@ -183,19 +270,18 @@ async function runRow(label: string, processes: Process[], run: string): Promise
   const texts = new Set(mentions.map((m) => m.text));
   const t0 = Date.now();
   let ackedMs = 0;
+  /** When each mention was acked (its delivery, as far as the router is concerned), ms after t0. */
+  const ackedAt = new Map<string, number>();
   const taking = Promise.all(
-    mentions.map(async (m, i) => {
-      const p = processes[i % processes.length] as Process;
-      const taken = await p.pipeline.take(m.event);
-      if (taken.status !== 'ack') throw new Error(`a mention was ${taken.status}`);
+    processes.map(async (p, k) => {
+      const mine = mentions.filter((_, i) => i % processes.length === k);
+      const acks = await p.take(mine.map((m) => m.event));
+      for (const [i, m] of mine.entries()) ackedAt.set(m.text, (acks[i] ?? Date.now()) - t0);
       ackedMs = Math.max(ackedMs, Date.now() - t0);
-      await taken.after();
     }),
   );
   let taken = false;
   taking.then(() => (taken = true)).catch(() => (taken = true));
-  const draining = new Set<Pipeline>();
-  const database = (processes[0] as Process).database;
   let capped = false;
   let failed = 0;
   for (;;) {
@@ -209,18 +295,10 @@ async function runRow(label: string, processes: Process[], run: string): Promise
       capped = true;
       break;
     }
-    for (const p of processes)
-      if (!draining.has(p.pipeline)) {
-        draining.add(p.pipeline);
-        p.pipeline
-          .drain()
-          .catch(() => {})
-          .finally(() => draining.delete(p.pipeline));
-      }
+    for (const p of processes) p.drain();
   }
   // What runs now finishes (a call, a lane's wait) before the database closes.
-  await Promise.race([Promise.all(processes.map((p) => p.pipeline.idle())), sleep(5_000)]);
-  while (draining.size > 0) await sleep(100);
+  await Promise.race([Promise.all(processes.map((p) => p.idle())), sleep(5_000)]);
 
   const replies = new Map<string, number>();
   const arrival = new Map<string, string[]>();
@@ -252,11 +330,14 @@ async function runRow(label: string, processes: Process[], run: string): Promise
       latest = Math.max(latest, r);
     }
     if (!quietChannels.has(channel)) continue;
+    // Beyond what the limit forces: the k-th reply may not go before its own delivery, nor before
+    // (k − 2) s after the channel's first delivery.
+    const first = Math.min(...order.map((t) => ackedAt.get(t) ?? 0));
     for (const [k, text] of order.entries()) {
       const at = replies.get(text);
       if (at === undefined) continue;
-      quietDelay.push(at);
-      quietBeyond.push(at - allowedAt(k));
+      quietDelay.push(at - (ackedAt.get(text) ?? 0));
+      quietBeyond.push(at - Math.max(ackedAt.get(text) ?? 0, first + allowedAt(k)));
     }
   }
   return {
@@ -299,20 +380,31 @@ async function freshPostgres(adminUrl: string, suffix: string) {
   };
 }
 
-/** A row on `count` processes sharing a fresh PostgreSQL database. */
-async function postgresRow(adminUrl: string, label: string, count: number, limits?: string) {
+/**
+ * A row on `count` processes sharing a fresh PostgreSQL database: pipelines of this process, or
+ * (`children`) real OS processes, each with its own event loop, connections and owner lock.
+ */
+async function postgresRow(
+  adminUrl: string,
+  label: string,
+  count: number,
+  options: { limits?: string; children?: boolean } = {},
+) {
   const suffix = Math.random().toString(36).slice(2, 8);
   const server = await freshPostgres(adminUrl, suffix);
-  const processes: Process[] = [];
+  const processes: Runner[] = [];
+  const watcher = await openDatabase(server.url);
   try {
     for (let i = 0; i < count; i++)
-      processes.push(await processOn(await openDatabase(server.url), server.url, limits));
-    return await runRow(label, processes, suffix);
+      processes.push(
+        options.children
+          ? await childOn(server.url, options.limits)
+          : inProcess(await processOn(await openDatabase(server.url), server.url, options.limits)),
+      );
+    return await runRow(label, processes, watcher, suffix);
   } finally {
-    for (const p of processes) {
-      await p.lock?.release();
-      await p.database.close();
-    }
+    for (const p of processes) await p.close();
+    await watcher.close();
     await server.drop();
   }
 }
@@ -320,14 +412,11 @@ async function postgresRow(adminUrl: string, label: string, count: number, limit
 /** A row on one process with PGlite in memory. */
 async function pgliteRow(label: string, limits?: string) {
   const database = await openDatabase('memory://', { migrate: true });
+  const runner = inProcess(await processOn(database, null, limits));
   try {
-    return await runRow(
-      label,
-      [await processOn(database, null, limits)],
-      Math.random().toString(36).slice(2, 8),
-    );
+    return await runRow(label, [runner], database, Math.random().toString(36).slice(2, 8));
   } finally {
-    await database.close();
+    await runner.close();
   }
 }
 
@@ -348,10 +437,11 @@ export async function benchLanes(): Promise<void> {
   try {
     if (adminUrl) rows.push(await postgresRow(adminUrl, 'ours, 1 process, postgres', 1));
     rows.push(await pgliteRow('ours, 1 process, pglite (memory)'));
-    if (adminUrl) rows.push(await postgresRow(adminUrl, 'ours, 3 processes, postgres', 3));
+    if (adminUrl)
+      rows.push(await postgresRow(adminUrl, 'ours, 3 OS processes, postgres', 3, { children: true }));
     rows.push(
       adminUrl
-        ? await postgresRow(adminUrl, 'no scheduling (off), postgres', 1, 'off')
+        ? await postgresRow(adminUrl, 'no scheduling (off), postgres', 1, { limits: 'off' })
         : await pgliteRow('no scheduling (off), pglite', 'off'),
     );
   } finally {
@@ -383,7 +473,7 @@ export async function benchLanes(): Promise<void> {
     '  acked: the last mention recorded (all 600 taken at once); in order: channels whose replies came in recorded order; early: replies sent before one recorded earlier in their channel; ' +
       'replies: of 600 (* the row hit its cap); failed: effects given up after their retries; 429s: calls Slack refused, % of all calls; ' +
       "limits: the last reply's earliest time the limits allow (max over channels of (n − 3) s); " +
-      "quiet: the quiet workspaces' reply delay after delivery, and beyond what their channel's limit allows",
+      "quiet: the quiet workspaces' reply delay after their delivery (its ack), and beyond what their channel's limit forces (the k-th from 0 not before its delivery nor (k − 2) s after the channel's first)",
   );
   for (const note of notes) console.log(`  ${note}`);
 }

@@ -82,11 +82,18 @@ export function tierOf(method: string): Tier {
   return (METHOD_TIERS as Record<string, Tier | undefined>)[method] ?? 3;
 }
 
-/** A call's lane: its key (shared by every process) and its budget. */
+/** A call's lane: its key (shared by every process), its budget, and whether its calls keep their order. */
 export interface Lane {
   key: string;
   budget: Budget;
+  /** A channel's messages reach Slack in the order they were recorded (src/db/lane-order.ts). */
+  ordered: boolean;
 }
+
+/** The methods that post in a channel, paced (and kept in order) per workspace × channel. */
+export const POST_METHODS: readonly string[] = Object.entries(METHOD_TIERS)
+  .filter(([, tier]) => tier === 'post')
+  .map(([method]) => method);
 
 /** Budgets that differ from the published ones: by tier (`tier3`, `post`) or by method. */
 export type BudgetOverrides = Partial<Record<`tier${1 | 2 | 3 | 4}` | 'post' | string, Budget>>;
@@ -109,9 +116,9 @@ export function laneOf(
     overrides[method] ?? overrides[tier === 'post' ? 'post' : `tier${tier}`] ?? TIER_BUDGETS[tier];
   if (tier === 'post') {
     const channel = str('channel' in args ? args.channel : null) ?? '-';
-    return { key: `${team}:post:${channel}`, budget };
+    return { key: `${team}:post:${channel}`, budget, ordered: true };
   }
-  return { key: `${team}:tier${tier}:${method}`, budget };
+  return { key: `${team}:tier${tier}:${method}`, budget, ordered: false };
 }
 
 /**

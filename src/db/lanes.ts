@@ -1,16 +1,18 @@
 import type { Logger } from '../core/context.js';
-import type { Budget, Lane } from '../core/rate-limits.js';
+import type { Lane } from '../core/rate-limits.js';
 import type { RawSql } from './database.js';
 
 // The lanes' schedules, shared by every process on the database: one row per lane with its
 // theoretical arrival time (GCRA, the cell-rate algorithm): a call reserves the next slot of its
 // lane and learns when it may start, whichever process asks. Reservations that arrive together are
 // taken in one statement, one row per lane. A 429 pushes its lane's schedule past `Retry-After`.
+// Which of a channel's messages goes next is not decided here but by the outbox (lane-order.ts).
 
 const RESERVE_SQL = `
 insert into lanes as l (key, tat, free_at, updated_at)
 select k, $2::float8 + n * t, $2::float8 + n * t - w, now()
 from jsonb_to_recordset($1::jsonb) as r(k text, n int, t float8, w float8)
+order by k
 on conflict (key) do update
   set tat = greatest(l.tat, $2::float8) + (excluded.tat - $2::float8),
       free_at = greatest(l.tat, $2::float8) + (excluded.tat - $2::float8) - (excluded.tat - excluded.free_at),
@@ -29,13 +31,21 @@ const WAITING_SQL = `select key, free_at as tat from lanes where free_at > $1::f
  * (connections, the event loop), so the schedule runs 10 % under the limit.
  */
 export const LANE_HEADROOM = 0.9;
+/**
+ * The same for a lane whose calls go one at a time, in order (a channel's messages): one cannot
+ * overtake or bunch with the next, so 5 % is enough.
+ */
+export const ORDERED_HEADROOM = 0.95;
 
 /**
  * Milliseconds between two calls of a lane, and how far ahead of its schedule a burst may go: one
  * call of the burst is kept back, for a call that reaches Slack late and arrives with the next.
  */
-function cadence(budget: Budget): { interval: number; tolerance: number } {
-  const interval = 60_000 / (budget.perMinute * LANE_HEADROOM);
+function cadence({ budget, ordered }: Pick<Lane, 'budget' | 'ordered'>): {
+  interval: number;
+  tolerance: number;
+} {
+  const interval = 60_000 / (budget.perMinute * (ordered ? ORDERED_HEADROOM : LANE_HEADROOM));
   return { interval, tolerance: Math.max(0, budget.burst - 2) * interval };
 }
 
@@ -120,7 +130,7 @@ export class LaneClock {
 
   /** Slack answered 429: nothing more of `lane` starts for `retryAfterMs` (in any process). */
   async push(lane: Lane, retryAfterMs: number): Promise<void> {
-    const { tolerance } = cadence(lane.budget);
+    const { tolerance } = cadence(lane);
     await this.#raw(PUSH_SQL, [lane.key, this.now() + retryAfterMs + tolerance, tolerance]);
   }
 
@@ -142,10 +152,16 @@ export class LaneClock {
       list.push(request);
       byKey.set(request.lane.key, list);
     }
-    const lanes = [...byKey].map(([k, requests]) => {
-      const { interval, tolerance } = cadence(requests[0]?.lane.budget ?? { perMinute: 60, burst: 1 });
-      return { k, n: requests.length, t: interval, w: tolerance };
-    });
+    // In key order: two processes' statements lock shared lanes in the same order, never each
+    // waiting for the other (a deadlock would leave both batches unpaced).
+    const lanes = [...byKey]
+      .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
+      .map(([k, requests]) => {
+        const { interval, tolerance } = cadence(
+          requests[0]?.lane ?? { budget: { perMinute: 60, burst: 1 }, ordered: false },
+        );
+        return { k, n: requests.length, t: interval, w: tolerance };
+      });
     const now = this.now();
     let rows: { key: string; tat: number | string }[];
     try {
@@ -181,7 +197,7 @@ export class LaneClock {
       const requests = byKey.get(row.key) ?? [];
       const first = requests[0];
       if (!first) continue;
-      const { interval, tolerance } = cadence(first.lane.budget);
+      const { interval, tolerance } = cadence(first.lane);
       const start = Number(row.tat) - requests.length * interval; // the schedule before these
       requests.forEach((request, i) => {
         request.resolve(Math.max(0, start + i * interval - tolerance - after));

@@ -8,6 +8,7 @@ import { laneOf, parseBudgets } from '../core/rate-limits.js';
 import { storedEffectSchema } from '../core/stored-effect.js';
 import type { DatabaseHandle, StoreHandle } from '../db/database.js';
 import { deleteInstallation } from '../db/installations.js';
+import { LaneOrder } from '../db/lane-order.js';
 import { LaneClock, type WaitingLane } from '../db/lanes.js';
 import { DeliveryRecorder, MAX_WAITING_RECORDS } from '../db/record.js';
 import { StreamStore } from '../db/streams.js';
@@ -18,6 +19,7 @@ import { botTokens, tokenRefresh } from '../slack/tokens.js';
 import { type RunnerTable, runnerFrom } from './effects.js';
 import { type DrainReport, Executor, type ExecutorOptions } from './executor/executor.js';
 import { EFFECT_MAX_MS, expiryLease, ownedLease } from './executor/lease.js';
+import type { PaceTurn } from './executor/types.js';
 import type { PipelineObserver } from './observer.js';
 import { continueWith } from './steps.js';
 import { STREAM_MAX_MS, type StreamRunnerOptions, streamRunner } from './stream/run-stream.js';
@@ -94,15 +96,25 @@ export function createPipeline<T extends AppTypes>(options: PipelineOptions<T>):
       lanes.push(lane, retryAfterMs).catch(() => {});
     },
   });
-  /** How long a Web API call must wait for its lane (its slot taken). */
-  const pace = (
+  // A channel's messages in the order recorded, across processes: decided by the outbox.
+  const order = new LaneOrder(database.raw, logger);
+  /**
+   * How long a Web API call must wait for its lane (its slot taken). A recorded effect (`turn`) in a
+   * lane that keeps its order first waits for its turn: `'blocked'` if it did not come in time.
+   */
+  const pace = async (
     method: string,
     args: object,
-    workspace: { teamId: string | null; enterpriseId: string | null },
-  ) =>
-    budgets && !config.SLACK_DRY_RUN
-      ? lanes.reserve(laneOf(method, args, workspace, budgets))
-      : Promise.resolve(0);
+    workspace: { teamId: string | null; enterpriseId: string | null; id?: number },
+    turn?: PaceTurn,
+  ): Promise<number | 'blocked'> => {
+    if (!budgets || config.SLACK_DRY_RUN) return 0;
+    const lane = laneOf(method, args, workspace, budgets);
+    if (lane.ordered && turn && workspace.id !== undefined) {
+      if (!(await order.turn(lane.key, { id: workspace.id, ...turn }))) return 'blocked';
+    }
+    return lanes.reserve(lane);
+  };
   // SLACK_DRY_RUN: print each Slack call instead of making it; the effect is recorded as done.
   const slackOrDry = config.SLACK_DRY_RUN ? dryRunRunner(logger) : slack;
   const lease = options.owner ? ownedLease(options.owner) : expiryLease;
@@ -114,8 +126,11 @@ export function createPipeline<T extends AppTypes>(options: PipelineOptions<T>):
     tasks,
     // Each call of a stream waits for its lane, as an effect does.
     slack: async (call, target) => {
-      const wait = await pace(call.method, call.args, target);
-      if (wait > 0) await new Promise((resolve) => setTimeout(resolve, wait));
+      const wait = await pace(call.method, call.args, {
+        teamId: target.teamId,
+        enterpriseId: target.enterpriseId,
+      });
+      if (typeof wait === 'number' && wait > 0) await new Promise((resolve) => setTimeout(resolve, wait));
       return slackOrDry(call, target);
     },
     store: new StreamStore(database.raw),
@@ -158,8 +173,12 @@ export function createPipeline<T extends AppTypes>(options: PipelineOptions<T>):
       logger,
       lease,
       steps,
-      pace: (effect, target) =>
-        effect.type === 'api' ? pace(effect.method, effect.args, target) : Promise.resolve(0),
+      // Unpaced (`off`, a dry run): no pacing step at all on an effect's way.
+      pace:
+        budgets && !config.SLACK_DRY_RUN
+          ? (effect, target, turn) =>
+              effect.type === 'api' ? pace(effect.method, effect.args, target, turn) : Promise.resolve(0)
+          : undefined,
       // The executor stops waiting for an answer a minute after its own limit.
       streamTimeoutMs: (options.streams?.timeLimitMs ?? streamLimitMs) + (lease.owner ? 60_000 : 5_000),
       drained: observer && ((outcome) => observer.effects(null, [outcome])),

@@ -16,7 +16,7 @@ import { withDeadline } from '../deadline.js';
 import { runClaimLoop } from './claim-loop.js';
 import { Gate } from './gate.js';
 import { DoneMarks, type Mark, PendingMarks } from './marks.js';
-import { waitForLane } from './pace.js';
+import { DRAIN_ORDER_WAIT_MS, ORDER_WAIT_MS, waitForLane } from './pace.js';
 import { nextAttemptAt } from './retry-policy.js';
 import { Running } from './running.js';
 import { type ExecutorSettings, executorSettings } from './settings.js';
@@ -219,7 +219,13 @@ export class Executor<E extends Effect> {
   #runStored(row: Claimed, staleAt: number): Promise<Outcome> {
     const parsed = this.schema.safeParse(row.effect);
     if (parsed.success)
-      return this.#runOne({ ...row, effect: parsed.data }, undefined, this.#drainGate, staleAt);
+      return this.#runOne(
+        { ...row, effect: parsed.data },
+        undefined,
+        this.#drainGate,
+        staleAt,
+        DRAIN_ORDER_WAIT_MS,
+      );
     const error = new EffectError('outbox entry is not an effect this version can run', { retryable: false });
     return this.#failed(row, 'unknown', error, 0);
   }
@@ -227,18 +233,20 @@ export class Executor<E extends Effect> {
   /**
    * Runs one effect; with `marks`, its "done" mark is handed over instead of awaited. An effect whose
    * lane must wait gives its place in `gate` back meanwhile; one that would wait past `staleAt` (an
-   * expiry lease) goes back to the outbox, due when its lane allows.
+   * expiry lease) or whose turn in its lane does not come within `orderWaitMs` goes back to the
+   * outbox, due when its lane allows.
    */
   async #runOne(
     row: Claimed<E>,
     marks?: Promise<void>[],
     gate?: Gate,
     staleAt = Number.POSITIVE_INFINITY,
+    orderWaitMs = ORDER_WAIT_MS,
   ): Promise<Outcome> {
     const name = effectName(row.effect);
     const { delivery_id: delivery, attempts } = row;
     const target = { teamId: row.team_id, enterpriseId: row.enterprise_id, attempt: attempts, id: row.id };
-    const laneDue = await waitForLane(this.#pace, row.effect, target, gate, staleAt);
+    const laneDue = await waitForLane(this.#pace, row.effect, target, gate, staleAt, orderWaitMs);
     if (laneDue) return this.#defer(row, name, laneDue, 'its rate-limit lane waits');
     const started = performance.now();
     if (row.effect.type === 'later' && (row.effect.dueAt ?? 0) > Date.now()) {

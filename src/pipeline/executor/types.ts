@@ -54,12 +54,22 @@ export interface ExecutorOptions extends Partial<RetryPolicy> {
    */
   steps?: (row: Claimed, end: EffectEnd) => Promise<boolean>;
   /**
-   * Slack's rate limits (src/slack/limits.ts): how long an effect must wait for its lane, with its
-   * slot taken (0: now). While it waits it holds no place of the executor's, so other lanes run.
+   * Slack's rate limits (src/core/rate-limits.ts): how long an effect must wait for its lane, with
+   * its slot taken (0: now). A lane that keeps its order (a channel's messages) first waits for the
+   * effect's turn, saying so through `turn.waiting()`, and answers `'blocked'` if it did not come by
+   * `turn.until`. While it waits it holds no place of the executor's, so other lanes run.
    */
-  pace?: (effect: Effect, target: EffectTarget) => Promise<number>;
+  pace?: (effect: Effect, target: EffectTarget, turn: PaceTurn) => Promise<number | 'blocked'>;
   /** Each effect a drain ran, as it ended (metrics: `PipelineObserver.effects`). */
   drained?: (outcome: Outcome) => void;
+}
+
+/** How long an effect may wait for its turn in its lane, and how it says that it waits. */
+export interface PaceTurn {
+  /** Epoch ms: past it the effect goes back to the outbox, due soon, keeping its place. */
+  until: number;
+  /** Called once when it must wait for an earlier effect of its lane. */
+  waiting(): void;
 }
 
 /** What a drain did. */
