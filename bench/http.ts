@@ -20,7 +20,7 @@ import { join } from 'node:path';
 import postgres from 'postgres';
 import { FakeProduct } from '../src/app/fake-product.js';
 import { FakeApi } from './fake-api.js';
-import { type Measured, measureTarget, type TargetOptions } from './http-measure.js';
+import { type Measured, measureTarget, type TargetOptions, WARMUP_SECONDS } from './http-measure.js';
 import { printRows, workerBundle } from './http-report.js';
 import { benchLambda } from './lambda.js';
 import { summarizeProfile } from './profile.js';
@@ -65,7 +65,7 @@ export async function benchHttp(): Promise<void> {
   const base = { adminUrl, admin, fake, work, seconds: SECONDS, connections: CONNECTIONS };
   const where = new URL(adminUrl);
   console.log(
-    `http: signed app_mention deliveries, wrk ${CONNECTIONS} connections, ${SECONDS} s after a 2 s warm-up, ` +
+    `http: signed app_mention deliveries, wrk ${CONNECTIONS} connections, ${SECONDS} s after a ${WARMUP_SECONDS} s warm-up, ` +
       `PostgreSQL ${where.host} (fresh database per target), ${ROUNDS} round(s)`,
   );
   const argv = process.argv.slice(2);
