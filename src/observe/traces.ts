@@ -1,5 +1,6 @@
 import {
   type Attributes,
+  INVALID_SPAN_CONTEXT,
   type Link,
   ProxyTracerProvider,
   ROOT_CONTEXT,
@@ -19,8 +20,11 @@ import type { Taken } from '../pipeline/take-delivery.js';
 /** The instrumentation scope spans are reported under. */
 export const TRACER_NAME = 'slack-event-router';
 
-/** Delivery rows whose span a later step or drain may link to, kept in memory (the oldest go first). */
-const REMEMBERED_ROWS = 10_000;
+/**
+ * Delivery rows whose span a later step or drain may link to, kept in memory (the oldest go first).
+ * A step follows its effect's end at once and a retry within minutes; a new process starts empty.
+ */
+const REMEMBERED_ROWS = 2_000;
 
 /** Whether an OpenTelemetry SDK registered a tracer provider (`provider.register()`, `NodeSDK.start()`). */
 export function tracingRegistered(): boolean {
@@ -67,8 +71,11 @@ export function routerTraces(tracer: Tracer | null = null): PipelineObserver | n
   const timings = new WeakMap<NormalizedEvent, Timings>();
   // By delivery row: for a step continuing one of its effects, and for a drain retrying them.
   const rows = new Map<number, SpanContext>();
+  // A sampled-out span's context is kept as one shared marker: per delivery, nothing is retained.
+  const kept = (context: SpanContext) =>
+    (context.traceFlags & TraceFlags.SAMPLED) === 0 ? INVALID_SPAN_CONTEXT : context;
   const remember = (row: number, context: SpanContext) => {
-    rows.set(row, context);
+    rows.set(row, kept(context));
     if (rows.size > REMEMBERED_ROWS) rows.delete(rows.keys().next().value ?? row);
   };
   // A delivery its sampler dropped keeps its steps and effects out of traces too.
@@ -134,8 +141,9 @@ export function routerTraces(tracer: Tracer | null = null): PipelineObserver | n
       }
       span.end(end);
       if (taken.status === 'ack' && taken.recorded === 'new') {
-        delivered.set(event, span.spanContext());
-        if (timing?.row != null) remember(timing.row, span.spanContext());
+        const context = kept(span.spanContext());
+        delivered.set(event, context);
+        if (timing?.row != null) remember(timing.row, context);
       }
     },
     stepped(event: NormalizedEvent, from: StepOrigin, taken: Taken, ms: number, row: number | null) {
