@@ -34,6 +34,8 @@ export interface TargetOptions {
   memory?: boolean;
   /** Scrape `/metrics` every second while the load runs, with this inspector token, as Prometheus would. */
   scrape?: string;
+  /** A steady offered load instead of as fast as answered: each connection pauses this long after an answer. */
+  pauseMs?: number;
 }
 
 /** One target's figures. */
@@ -148,7 +150,7 @@ export async function measureTarget(options: TargetOptions): Promise<Measured> {
     const idleRssMiB = status(server.pid, 'VmRSS');
     if (options.memory) memory.idle = await memoryReport(server.pid, memoryFile);
     const url = `http://127.0.0.1:${port}/slack/events`;
-    const load = { seconds: options.seconds, connections: options.connections };
+    const load = { seconds: options.seconds, connections: options.connections, pauseMs: options.pauseMs };
     fake.reset();
     const warm = await runWrk(url, warmPool, { ...load, seconds: WARMUP_SECONDS });
     await drained(fake, sql, warm.acked);

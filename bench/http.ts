@@ -12,6 +12,9 @@
  * inspector fed) and of the minimum under that load; `--memory` a breakdown of the project's memory
  * at idle and after the load (from source, and bundled with `--bundled`). BENCH_COMPARE=<folder>
  * also measures <folder>/dist/node.js (another commit, built there) in each round, inspector off and on.
+ * BENCH_ROUNDS: rounds (each starts one target further on; with more than one, the medians follow).
+ * BENCH_PAUSE_MS: a steady offered load (each connection pauses that long after an answer) to compare
+ * CPU per delivery at the same pace rather than as fast as answered.
  */
 import { readFileSync, statSync } from 'node:fs';
 import { copyFile, mkdtemp, readdir, rm } from 'node:fs/promises';
@@ -24,6 +27,7 @@ import { type Measured, measureTarget, type TargetOptions, WARMUP_SECONDS } from
 import { printRows, workerBundle } from './http-report.js';
 import { benchLambda } from './lambda.js';
 import { summarizeProfile } from './profile.js';
+import { median } from './stats.js';
 import {
   buildProduction,
   INSPECTOR_ON,
@@ -39,6 +43,8 @@ import { findWrk } from './wrk.js';
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 10);
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 1);
 const CONNECTIONS = 50;
+/** A steady offered load instead of as fast as answered: each connection pauses this long (ms) after an answer. */
+const PAUSE_MS = Number(process.env.BENCH_PAUSE_MS ?? 0) || undefined;
 /** Another build of the project (a folder holding its dist/, built with `npm run build`) to measure beside this one. */
 const COMPARE = process.env.BENCH_COMPARE;
 /** The inspector fed, and each recorded delivery's redacted event stored in its row. */
@@ -62,15 +68,17 @@ export async function benchHttp(): Promise<void> {
   const product = new FakeProduct([{ slug: 'bench', name: 'Bench Org', summary: 'all green' }]);
   await product.start();
   const work = await mkdtemp(join(tmpdir(), 'bench-http-'));
-  const base = { adminUrl, admin, fake, work, seconds: SECONDS, connections: CONNECTIONS };
+  const base = { adminUrl, admin, fake, work, seconds: SECONDS, connections: CONNECTIONS, pauseMs: PAUSE_MS };
   const where = new URL(adminUrl);
   console.log(
     `http: signed app_mention deliveries, wrk ${CONNECTIONS} connections, ${SECONDS} s after a ${WARMUP_SECONDS} s warm-up, ` +
-      `PostgreSQL ${where.host} (fresh database per target), ${ROUNDS} round(s)`,
+      `PostgreSQL ${where.host} (fresh database per target), ${ROUNDS} round(s)` +
+      (PAUSE_MS ? `, each connection pausing ${PAUSE_MS} ms after an answer` : ''),
   );
   const argv = process.argv.slice(2);
   try {
     console.log(`  npm run build: ${buildProduction().join(', ')}`);
+    const rounds: Measured[][] = [];
     for (let round = 1; round <= ROUNDS; round++) {
       const rows: Measured[] = [];
       // Other work on the machine takes cores from both targets and PostgreSQL: say how much there was.
@@ -119,9 +127,22 @@ export async function benchHttp(): Promise<void> {
       if (argv.includes('--tsx')) targets.push({ ...base, label: 'project, tsx', start: projectTsxStart() });
       if (argv.includes('--bundled'))
         targets.push({ ...base, label: 'project, bundled', start: await projectBundledStart() });
-      for (const target of targets) rows.push(await measureTarget(target));
+      // Each round starts one target further on: no target always runs first (or last) on the machine.
+      const shift = (round - 1) % targets.length;
+      for (const target of [...targets.slice(shift), ...targets.slice(0, shift)])
+        rows.push(await measureTarget(target));
+      rows.sort(
+        (a, b) =>
+          targets.findIndex((t) => t.label === a.label) - targets.findIndex((t) => t.label === b.label),
+      );
       printRows(rows, '');
       printObservability(rows);
+      rounds.push(rows);
+    }
+    if (rounds.length > 1) {
+      const medians = medianRows(rounds);
+      printRows(medians, `median of ${rounds.length} rounds, each figure on its own`);
+      printObservability(medians);
     }
     if (argv.includes('--memory')) await memory(base, 'project, tsx', projectTsxStart());
     if (argv.includes('--memory') && argv.includes('--bundled'))
@@ -139,6 +160,34 @@ export async function benchHttp(): Promise<void> {
 }
 
 type Base = Omit<TargetOptions, 'label' | 'start'>;
+
+/**
+ * Each target's figures as the median over the rounds, each figure on its own: one round on two
+ * shared cores moves by 10–30 %, more than the differences the rows are there to show.
+ */
+function medianRows(rounds: Measured[][]): Measured[] {
+  return (rounds[0] ?? []).map((first) => {
+    const all = rounds.flatMap((rows) => rows.filter((row) => row.label === first.label));
+    const of = (pick: (row: Measured) => number) => median(all.map(pick));
+    const scrapes = first.scrapes && {
+      ok: of((r) => r.scrapes?.ok ?? 0),
+      all: of((r) => r.scrapes?.all ?? 0),
+      bytes: of((r) => r.scrapes?.bytes ?? 0),
+    };
+    return {
+      ...first,
+      wrk: { ...first.wrk, p50: of((r) => r.wrk.p50), p99: of((r) => r.wrk.p99) },
+      ackedPerSecond: of((r) => r.ackedPerSecond),
+      handledPerSecond: of((r) => r.handledPerSecond),
+      serverUs: of((r) => r.serverUs),
+      postgresUs: of((r) => r.postgresUs),
+      serverCores: of((r) => r.serverCores),
+      idleRssMiB: of((r) => r.idleRssMiB),
+      peakRssMiB: of((r) => r.peakRssMiB),
+      ...(scrapes ? { scrapes } : {}),
+    };
+  });
+}
 
 /** What tracing and scraping cost: each such row's events handled/s and server CPU against the same row without. */
 function printObservability(rows: Measured[]): void {

@@ -1,4 +1,4 @@
-/** `npm run bench [-- case…]`: every case, or the ones named (storage, http, socket, worker). */
+/** `npm run bench [-- case…]`: every case, or the ones named (storage, http, socket, worker, stream, lanes, traces). */
 
 import { benchHttp } from './http.js';
 import { benchSocket } from './socket.js';
@@ -13,6 +13,7 @@ const CASES: Record<string, () => Promise<void>> = {
   worker: benchWorker,
   stream: () => import('./stream.js').then((m) => m.benchStream()),
   lanes: () => import('./lanes.js').then((m) => m.benchLanes()),
+  traces: () => import('./traces.js').then((m) => m.benchTraces()),
 };
 
 const wanted = process.argv.slice(2).filter((arg) => arg in CASES);

@@ -47,11 +47,15 @@ export interface WrkResult {
   max: number;
 }
 
-/** Runs wrk against `url` for `seconds` with `connections` connections, sending the pool at `pool`. */
+/**
+ * Runs wrk against `url` for `seconds` with `connections` connections, sending the pool at `pool`.
+ * `pauseMs`: each connection waits that long after an answer before its next request (a steady
+ * offered load of about connections × 1000 / (pauseMs + latency) a second); none: as fast as answered.
+ */
 export function runWrk(
   url: string,
   pool: string,
-  options: { seconds: number; connections: number; threads?: number },
+  options: { seconds: number; connections: number; threads?: number; pauseMs?: number },
 ): Promise<WrkResult> {
   const threads = options.threads ?? 1;
   const args = [
@@ -59,7 +63,8 @@ export function runWrk(
     ...['--timeout', '10s', '-s', SCRIPT, url, '--', pool, String(threads)],
   ];
   return new Promise((resolve, reject) => {
-    const child = spawn('wrk', args, { stdio: ['ignore', 'pipe', 'inherit'] });
+    const env = { ...process.env, WRK_PAUSE_MS: String(options.pauseMs ?? 0) };
+    const child = spawn('wrk', args, { stdio: ['ignore', 'pipe', 'inherit'], env });
     let stdout = '';
     child.stdout.on('data', (chunk: Buffer) => {
       stdout += chunk.toString();

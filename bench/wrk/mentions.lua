@@ -30,6 +30,15 @@ function init(args)
   end
 end
 
+-- A steady offered load when WRK_PAUSE_MS is set: each connection waits that long after an answer.
+-- Unset, there is no delay() at all (wrk then sends at once, as fast as answered).
+local pause = tonumber(os.getenv("WRK_PAUSE_MS") or "0")
+if pause > 0 then
+  function delay()
+    return pause
+  end
+end
+
 function request()
   next_index = next_index % size + 1
   return pool[next_index]

@@ -1,5 +1,6 @@
 import {
   type Attributes,
+  type Context,
   INVALID_SPAN_CONTEXT,
   type Link,
   ProxyTracerProvider,
@@ -84,8 +85,8 @@ export function routerTraces(tracer: Tracer | null = null): PipelineObserver | n
   const nowMs = () => performance.timeOrigin + performance.now();
   // Attributes are set once a span records (not passed to startSpan, which cleans them twice and
   // even for a span its sampler drops): a sampled-out delivery costs a span id and no more.
-  const child = (parent: Span, name: string, end: number, ms: number, attributes: Attributes) => {
-    const span = spans.startSpan(name, { startTime: end - ms }, trace.setSpan(ROOT_CONTEXT, parent));
+  const child = (parent: Context, name: string, end: number, ms: number, attributes: Attributes) => {
+    const span = spans.startSpan(name, { startTime: end - ms }, parent);
     span.setAttributes(attributes);
     span.end(end);
   };
@@ -129,12 +130,13 @@ export function routerTraces(tracer: Tracer | null = null): PipelineObserver | n
         failed(span, taken);
       }
       if (timing && span.isRecording()) {
-        child(span, `slack.route ${timing.handler ?? 'none'}`, timing.routedAt, timing.routeMs, {
+        const parent = trace.setSpan(ROOT_CONTEXT, span);
+        child(parent, `slack.route ${timing.handler ?? 'none'}`, timing.routedAt, timing.routeMs, {
           'slack.handler': timing.handler ?? 'none',
           'slack.effects': taken.status === 'ack' ? taken.effects.length : 0,
         });
         if (timing.recordedAt !== undefined && timing.recordMs !== undefined)
-          child(span, 'slack.record', timing.recordedAt, timing.recordMs, {
+          child(parent, 'slack.record', timing.recordedAt, timing.recordMs, {
             'slack.dedup': timing.row == null ? 'duplicate' : 'new',
             'slack.delivery_row': timing.row ?? -1,
           });
