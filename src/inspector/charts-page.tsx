@@ -1,5 +1,6 @@
 /** @jsxImportSource hono/jsx */
 import type { DeliveryMinute } from '../db/observe.js';
+import type { AckMinute } from '../observe/ack-minutes.js';
 import { type HeaderFacts, Layout } from './layout.js';
 
 const WIDTH = 600;
@@ -63,19 +64,51 @@ export function perMinute<R extends { minute: Date }>(
   return Array.from({ length: minutes }, (_, i) => value(byMinute.get(last - minutes + 1 + i)));
 }
 
+/** A minute's ack p50 and p99 (ms), as one chart's rows. */
+type AckPoint = Pick<DeliveryMinute, 'minute' | 'ackP50' | 'ackP99'>;
+
+/** Where the ack chart's figures came from, as its title says it. */
+const ACK_SOURCE = {
+  rows: 'from recorded rows',
+  process: 'this process',
+  both: 'from recorded rows, else this process',
+  none: 'no ack times yet',
+} as const;
+
+/**
+ * The ack chart's minutes: the recorded rows' percentiles where they have them (DELIVERY_PAYLOADS
+ * keeps ack times in rows), else this process's (`memory`), which also covers minutes with no
+ * recorded row (deliveries without effects are not recorded). Says which source it used.
+ */
+export function ackPoints(
+  rows: readonly DeliveryMinute[],
+  memory: readonly AckMinute[],
+): { points: AckPoint[]; source: keyof typeof ACK_SOURCE } {
+  const recorded = rows.filter((row) => row.ackP50 !== null || row.ackP99 !== null);
+  const covered = new Set(recorded.map((row) => row.minute.getTime()));
+  const kept = memory.filter((m) => !covered.has(m.minute.getTime()));
+  const points = [...recorded, ...kept].sort((a, b) => a.minute.getTime() - b.minute.getTime());
+  const source =
+    recorded.length > 0 ? (kept.length > 0 ? 'both' : 'rows') : kept.length > 0 ? 'process' : 'none';
+  return { points, source };
+}
+
 /** The last hour at a glance: deliveries per minute, ack p50/p99, effects failed per minute. */
 export function ChartsPage(props: {
   base: string;
   facts: HeaderFacts;
   now: Date;
   deliveries: DeliveryMinute[];
+  /** This process's ack times per minute, for minutes the rows have none of. */
+  acks: AckMinute[];
   failed: { minute: Date; failed: number }[];
 }) {
   const minutes = 60;
   const { now } = props;
   const count = perMinute(props.deliveries, now, minutes, (r) => r?.deliveries ?? 0);
-  const p50 = perMinute(props.deliveries, now, minutes, (r) => r?.ackP50 ?? null);
-  const p99 = perMinute(props.deliveries, now, minutes, (r) => r?.ackP99 ?? null);
+  const ack = ackPoints(props.deliveries, props.acks);
+  const p50 = perMinute(ack.points, now, minutes, (r) => r?.ackP50 ?? null);
+  const p99 = perMinute(ack.points, now, minutes, (r) => r?.ackP99 ?? null);
   const failed = perMinute(props.failed, now, minutes, (r) => r?.failed ?? 0);
   const total = (values: (number | null)[]) => values.reduce<number>((sum, v) => sum + (v ?? 0), 0);
   return (
@@ -92,7 +125,7 @@ export function ChartsPage(props: {
         series={[{ name: 'deliveries', color: '#1264a3', values: count }]}
       />
       <LineChart
-        title="Ack time"
+        title={`Ack time: ${ACK_SOURCE[ack.source]}`}
         unit="ms"
         testid="chart-ack"
         series={[

@@ -167,6 +167,7 @@ export function inspectorRoutes<E extends Env>(
         facts={await facts(inspector)}
         now={now}
         deliveries={deliveries}
+        acks={inspector.acks?.minutes(since, now) ?? []}
         failed={failed}
       />,
     );

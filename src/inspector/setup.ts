@@ -3,6 +3,7 @@ import type { SlackApp } from '../core/app.js';
 import type { AppTypes, Logger } from '../core/context.js';
 import type { StoreHandle } from '../db/database.js';
 import { refusalLog } from '../log/refusals.js';
+import { AckMinutes } from '../observe/ack-minutes.js';
 import type { Pipeline } from '../pipeline/build.js';
 import { type InspectorAccess, nodeAccess } from './access.js';
 import { observe } from './observe.js';
@@ -25,6 +26,23 @@ export interface InspectorSetup<T extends AppTypes> {
   /** The TCP peer of a request, where the runtime tells it (Node). */
   peer?: Inspector['peer'];
   connection?: Inspector['connection'];
+  /** This process's ack times per minute (`inspectorAcks`), for the charts page. */
+  acks?: AckMinutes | null;
+}
+
+/** Hidden (production without INSPECTOR_TOKEN): nobody can open it, so deliveries do not feed it. */
+const fed = (access: InspectorAccess) => !access.production || Boolean(access.token);
+
+/**
+ * A record of this process's ack times per minute for the inspector's charts, or null when the
+ * inspector is hidden. Feed it as a pipeline observer (`acks.observer`) and pass it to `withInspector`.
+ */
+export function inspectorAcks(
+  config: Parameters<typeof nodeAccess>[0],
+  built = false,
+  access: InspectorAccess = nodeAccess(config, built),
+): AckMinutes | null {
+  return fed(access) ? new AckMinutes() : null;
 }
 
 /** Whether recorded deliveries keep their redacted event: DELIVERY_PAYLOADS, else on for PGlite only. */
@@ -45,14 +63,12 @@ export function withInspector<T extends AppTypes>(
 ): { pipeline: Pipeline; inspector: Inspector } {
   const ring = new Ring(setup.config.INSPECTOR_RING);
   const access = setup.access ?? nodeAccess(setup.config, setup.built);
-  // Hidden (production without INSPECTOR_TOKEN): nobody can open it, so deliveries do not feed it.
-  const observed =
-    access.production && !access.token
-      ? pipeline
-      : observe(pipeline, ring, {
-          payloads: keepsPayloads(setup.config, pipeline.database.driver),
-          logger: setup.logger,
-        });
+  const observed = fed(access)
+    ? observe(pipeline, ring, {
+        payloads: keepsPayloads(setup.config, pipeline.database.driver),
+        logger: setup.logger,
+      })
+    : pipeline;
   const inspector: Inspector = {
     ring,
     pipeline: async () => observed,
@@ -63,6 +79,7 @@ export function withInspector<T extends AppTypes>(
     mode: setup.mode,
     connection: setup.connection,
     version: setup.version,
+    acks: fed(access) ? (setup.acks ?? undefined) : undefined,
   };
   return { pipeline: observed, inspector };
 }

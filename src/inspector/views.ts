@@ -9,6 +9,7 @@ import {
 } from '../db/inspect.js';
 import { redactValue } from '../log/redact.js';
 import type { RefusalLog } from '../log/refusals.js';
+import type { AckMinutes } from '../observe/ack-minutes.js';
 import type { Pipeline } from '../pipeline/build.js';
 import type { AccessDecision, InspectorAccess } from './access.js';
 import type { DryRun } from './replay.js';
@@ -31,6 +32,8 @@ export interface Inspector {
   /** The Socket Mode connection's state and last refresh (and connection counts); absent over HTTP. */
   connection?: () => { state: string; lastRefresh: Date | null; connections?: string };
   version: string;
+  /** This process's ack times per minute, for the charts when rows carry none; absent: not kept here. */
+  acks?: AckMinutes;
 }
 
 export type { AccessDecision };

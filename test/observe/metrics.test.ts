@@ -26,6 +26,8 @@ beforeAll(async () => {
     SLACK_API_URL: fake.apiUrl,
     PORT: String(await freePort()),
     INSPECTOR_TOKEN: TOKEN,
+    // Rows keep no event nor ack time (Postgres's default): the ack chart comes from this process.
+    DELIVERY_PAYLOADS: 'false',
   });
   const app = linkApp();
   server = await startHttpServer({ app, settings: app.settings({}), config, database, logger: quiet });
@@ -109,6 +111,12 @@ describe('/metrics', () => {
       expect(html).toContain(`data-testid="${id}"`);
     expect(html.match(/<polyline/g)?.length).toBe(4);
     expect(html).toContain('1 deliveries, 0 effects failed');
+    // The recorded row has no ack time; the ack chart draws this process's two acks (new, duplicate).
+    const ack = html.match(/data-testid="chart-ack">[\s\S]*?<\/figure>/)?.[0] ?? '';
+    expect(ack).toContain('Ack time: this process');
+    const points = [...ack.matchAll(/points="([^"]*)"/g)].map((m) => m[1]);
+    expect(points).toHaveLength(2);
+    for (const line of points) expect(line).toMatch(/^\d+(\.\d)?,\d+(\.\d)?( \d+(\.\d)?,\d+(\.\d)?)?$/);
   });
 
   it('counts an effect that failed for good with Slack’s error code', async () => {
