@@ -5,6 +5,7 @@ import { join, relative } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { migrate, openDatabase } from '../../src/db/open.js';
 import { lockDataDir, openPglite } from '../../src/db/pglite.js';
+import { POOL_MAX } from '../../src/db/postgres.js';
 
 function run(command: string, args: string[], env: Record<string, string> = {}) {
   return new Promise<{ code: number | null; out: string }>((resolve) => {
@@ -74,5 +75,36 @@ describe('PostgreSQL that cannot be reached', () => {
     await expect(openDatabase('postgres://postgres@127.0.0.1:1/none')).rejects.toThrow(
       'cannot reach PostgreSQL at 127.0.0.1:1 (ECONNREFUSED): start the server, or unset DATABASE_URL to use the embedded database',
     );
+  });
+});
+
+const pgUrl = process.env.TEST_DATABASE_URL;
+if (!pgUrl) console.info('TEST_DATABASE_URL is not set: the connection pool tests do not run');
+
+describe.runIf(pgUrl)('the PostgreSQL connection pool', () => {
+  /** How many server connections `url`'s pool uses for 8 statements at once, each holding its connection 100 ms. */
+  async function connectionsUsed(url: string): Promise<number> {
+    const handle = await openDatabase(url);
+    try {
+      const pids = await Promise.all(
+        Array.from({ length: 8 }, () => handle.raw('select pg_backend_pid() as pid, pg_sleep(0.1)', [])),
+      );
+      return new Set(pids.map((rows) => (rows[0] as { pid: number }).pid)).size;
+    } finally {
+      await handle.close();
+    }
+  }
+
+  it(`opens ${POOL_MAX} connections by default, and as many as DATABASE_URL's ?max= says`, async () => {
+    const url = new URL(pgUrl as string);
+    expect(await connectionsUsed(url.toString())).toBe(POOL_MAX);
+    url.searchParams.set('max', '5');
+    expect(await connectionsUsed(url.toString())).toBe(5);
+  });
+
+  it('refuses a ?max= that is not a whole number from 1, naming DATABASE_URL', async () => {
+    const url = new URL(pgUrl as string);
+    url.searchParams.set('max', 'ten');
+    await expect(openDatabase(url.toString())).rejects.toThrow(/DATABASE_URL's \?max= .*"ten"/);
   });
 });
