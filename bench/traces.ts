@@ -7,19 +7,12 @@
  * warm-up; compare with the server's CPU per delivery in `npm run bench -- http` (about 200 µs).
  * BENCH_TRACE_RATIOS: the ratios measured (default `0,0.1,1`), e.g. one alone under `--cpu-prof`.
  */
-import { trace } from '@opentelemetry/api';
-import {
-  BatchSpanProcessor,
-  ParentBasedSampler,
-  type SpanExporter,
-  TraceIdRatioBasedSampler,
-  TracerProvider,
-} from '@opentelemetry/sdk-trace';
 import type { NormalizedEvent } from '../src/core/event.js';
 import { routerTraces } from '../src/observe/traces.js';
 import type { PipelineObserver } from '../src/pipeline/observer.js';
 import type { Taken } from '../src/pipeline/take-delivery.js';
 import { median } from './stats.js';
+import { benchTracerProvider } from './tracer-provider.js';
 
 const ROUNDS = 7;
 const DELIVERIES = 50_000;
@@ -80,13 +73,6 @@ export async function benchTraces(): Promise<void> {
     `traces: the trace observer alone, ${DELIVERIES} deliveries a round (4 spans each when sampled), median of ${ROUNDS} rounds`,
   );
   let exported = 0;
-  const nowhere: SpanExporter = {
-    export(spans, done) {
-      exported += spans.length;
-      done({ code: 0 });
-    },
-    shutdown: async () => {},
-  };
   // The loop alone (the event objects, the turns of the event loop), taken off every figure.
   const idle: PipelineObserver = {
     routed() {},
@@ -100,11 +86,8 @@ export async function benchTraces(): Promise<void> {
   const loop = await measure(idle);
   for (const ratio of (process.env.BENCH_TRACE_RATIOS ?? '0,0.1,1').split(',').map(Number)) {
     exported = 0;
-    const provider = new TracerProvider({
-      ...(ratio < 1
-        ? { sampler: new ParentBasedSampler({ root: new TraceIdRatioBasedSampler(ratio) }) }
-        : {}),
-      spanProcessors: [new BatchSpanProcessor({ exporter: nowhere })],
+    const provider = benchTracerProvider(ratio, (spans) => {
+      exported += spans;
     });
     const observer = routerTraces(provider.getTracer('bench'));
     if (!observer) throw new Error('routerTraces gave no observer for an explicit tracer');
@@ -114,7 +97,6 @@ export async function benchTraces(): Promise<void> {
     const label = ratio === 1 ? 'every delivery traced' : `${ratio * 100} % traced`;
     console.log(`  ${label.padEnd(22)} ${us.toFixed(2)} µs CPU per delivery (${exported} spans exported)`);
   }
-  trace.disable();
   console.log(`  (the loop alone, taken off each: ${loop.toFixed(2)} µs)`);
   console.log('  no SDK registered       0 µs: the pipeline gets no trace observer (routerTraces() is null)');
 }

@@ -5,29 +5,12 @@
  * share of deliveries traced (default all). Prints how many spans it got on exit.
  */
 import { trace } from '@opentelemetry/api';
-import {
-  BatchSpanProcessor,
-  ParentBasedSampler,
-  type SpanExporter,
-  TraceIdRatioBasedSampler,
-  TracerProvider,
-} from '@opentelemetry/sdk-trace';
+import { benchTracerProvider } from './tracer-provider.js';
 
 let exported = 0;
-const nowhere: SpanExporter = {
-  export(spans, done) {
-    exported += spans.length;
-    done({ code: 0 }); // ExportResultCode.SUCCESS
-  },
-  shutdown: async () => {},
-};
-const ratio = process.env.BENCH_TRACE_RATIO;
 trace.setGlobalTracerProvider(
-  new TracerProvider({
-    ...(ratio
-      ? { sampler: new ParentBasedSampler({ root: new TraceIdRatioBasedSampler(Number(ratio)) }) }
-      : {}),
-    spanProcessors: [new BatchSpanProcessor({ exporter: nowhere })],
+  benchTracerProvider(Number(process.env.BENCH_TRACE_RATIO ?? 1), (spans) => {
+    exported += spans;
   }),
 );
 process.once('exit', () => console.error(`  bench tracing: ${exported} spans exported`));

@@ -5,5 +5,5 @@ export { observe } from './observe.js';
 export { dryRunner } from './replay.js';
 export { Ring } from './ring.js';
 export { inspectorRoutes } from './routes.js';
-export { inspectorAcks, keepsPayloads, remoteInspector, withInspector } from './setup.js';
+export { keepsPayloads, remoteInspector, withInspector } from './setup.js';
 export type { Inspector } from './views.js';

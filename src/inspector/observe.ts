@@ -3,6 +3,7 @@ import type { NormalizedEvent } from '../core/event.js';
 import { BatchQueue } from '../db/batch.js';
 import type { RawSql } from '../db/database.js';
 import { annotateDeliveries } from '../db/inspect.js';
+import type { AckMinutes } from '../observe/ack-minutes.js';
 import type { Pipeline } from '../pipeline/build.js';
 import type { Outcome } from '../pipeline/executor/executor.js';
 import type { Taken } from '../pipeline/take-delivery.js';
@@ -13,6 +14,8 @@ export interface ObserveOptions {
   /** Store the redacted normalized event in the delivery's row (DELIVERY_PAYLOADS). */
   payloads: boolean;
   logger: Logger;
+  /** Counts each delivery's ack time per minute, for the charts when rows carry none. */
+  acks?: AckMinutes;
 }
 
 /** A recorded delivery whose row gets its redacted event (and ack time) once its batch is written. */
@@ -62,6 +65,7 @@ export function observe(pipeline: Pipeline, ring: Ring, options: ObserveOptions)
       takeOptions.receivedAt === undefined ? { ...takeOptions, receivedAt } : takeOptions,
     );
     const entry = ring.add(event, taken, Math.round((performance.now() - receivedAt) * 10) / 10);
+    options.acks?.took(event, taken, entry.ackMs);
     if (taken.status !== 'ack' || taken.recorded !== 'new') return taken;
     if (annotations) {
       annotating++;

@@ -26,23 +26,6 @@ export interface InspectorSetup<T extends AppTypes> {
   /** The TCP peer of a request, where the runtime tells it (Node). */
   peer?: Inspector['peer'];
   connection?: Inspector['connection'];
-  /** This process's ack times per minute (`inspectorAcks`), for the charts page. */
-  acks?: AckMinutes | null;
-}
-
-/** Hidden (production without INSPECTOR_TOKEN): nobody can open it, so deliveries do not feed it. */
-const fed = (access: InspectorAccess) => !access.production || Boolean(access.token);
-
-/**
- * A record of this process's ack times per minute for the inspector's charts, or null when the
- * inspector is hidden. Feed it as a pipeline observer (`acks.observer`) and pass it to `withInspector`.
- */
-export function inspectorAcks(
-  config: Parameters<typeof nodeAccess>[0],
-  built = false,
-  access: InspectorAccess = nodeAccess(config, built),
-): AckMinutes | null {
-  return fed(access) ? new AckMinutes() : null;
 }
 
 /** Whether recorded deliveries keep their redacted event: DELIVERY_PAYLOADS, else on for PGlite only. */
@@ -63,12 +46,17 @@ export function withInspector<T extends AppTypes>(
 ): { pipeline: Pipeline; inspector: Inspector } {
   const ring = new Ring(setup.config.INSPECTOR_RING);
   const access = setup.access ?? nodeAccess(setup.config, setup.built);
-  const observed = fed(access)
-    ? observe(pipeline, ring, {
+  // Hidden (production without INSPECTOR_TOKEN): nobody can open it, so deliveries do not feed it.
+  const hidden = access.production && !access.token;
+  // This process's ack times per minute: the charts' ack figures when rows carry none.
+  const acks = hidden ? undefined : new AckMinutes();
+  const observed = hidden
+    ? pipeline
+    : observe(pipeline, ring, {
         payloads: keepsPayloads(setup.config, pipeline.database.driver),
         logger: setup.logger,
-      })
-    : pipeline;
+        acks,
+      });
   const inspector: Inspector = {
     ring,
     pipeline: async () => observed,
@@ -79,7 +67,7 @@ export function withInspector<T extends AppTypes>(
     mode: setup.mode,
     connection: setup.connection,
     version: setup.version,
-    acks: fed(access) ? (setup.acks ?? undefined) : undefined,
+    acks,
   };
   return { pipeline: observed, inspector };
 }

@@ -1,5 +1,4 @@
 import type { NormalizedEvent } from '../core/event.js';
-import type { PipelineObserver } from '../pipeline/observer.js';
 import type { Taken } from '../pipeline/take-delivery.js';
 
 const MINUTE_MS = 60_000;
@@ -54,16 +53,10 @@ export class AckMinutes {
   readonly #totals = new Uint32Array(ACK_MINUTES);
   readonly #counts = new Uint32Array(ACK_MINUTES * BUCKETS);
 
-  /** Feeds it from the pipeline: acked deliveries only (not `unavailable` or `rejected`), no steps. */
-  readonly observer: PipelineObserver = {
-    delivered: (event: NormalizedEvent, taken: Taken, ackMs: number) => {
-      if (taken.status === 'ack' && event.source !== 'step') this.add(ackMs);
-    },
-    recorded() {},
-    effects() {},
-    rateLimited() {},
-    drained() {},
-  };
+  /** Counts a delivery the pipeline took: acked ones only (not `unavailable` or `rejected`), no steps. */
+  took(event: NormalizedEvent, taken: Taken, ackMs: number): void {
+    if (taken.status === 'ack' && event.source !== 'step') this.add(ackMs);
+  }
 
   /** Counts one ack of `ackMs` milliseconds in the minute of `at` (epoch ms); older than its slot's minute: dropped. */
   add(ackMs: number, at: number = Date.now()): void {

@@ -8,7 +8,7 @@ import type { DatabaseHandle, StoreHandle } from '../db/database.js';
 import { hasInstallations } from '../db/installations.js';
 import { type OwnerLock, takeOwnerLock } from '../db/locks.js';
 import { createApp } from '../http/app.js';
-import { type InspectorAccess, inspectorAcks, withInspector } from '../inspector/index.js';
+import { type InspectorAccess, withInspector } from '../inspector/index.js';
 import { type RefusalLog, refusalLog } from '../log/refusals.js';
 import { oauthSettings } from '../oauth/routes.js';
 import { routerMetrics } from '../observe/metrics.js';
@@ -66,17 +66,15 @@ export async function startHttpServer<T extends AppTypes>(options: {
       ? await takeOwnerLock(database.driver, config.DATABASE_URL)
       : options.ownerLock;
   const metrics = options.metrics === false ? null : routerMetrics(database.db);
-  const built = options.built ?? BUILT;
-  const acks = inspectorAcks(config, built);
   const { pipeline, inspector } = withInspector(
     createPipeline({
       ...options,
-      observer: observers(metrics?.observer, routerTraces(), acks?.observer),
+      observer: observers(metrics?.observer, routerTraces()),
       config,
       owner: ownerLock?.owner,
       slackFetch: options.globalFetch ? undefined : keepAliveFetch({ maxSockets: DRAIN_CONCURRENCY }),
     }),
-    { ...options, config, mode: 'HTTP', version: VERSION, built, peer: nodePeer, acks },
+    { ...options, config, mode: 'HTTP', version: VERSION, built: options.built ?? BUILT, peer: nodePeer },
   );
   const oauth = oauthSettings(config, options.globalFetch ? undefined : keepAliveFetch());
   const services = {

@@ -6,7 +6,7 @@ import { ConfigError } from '../core/errors.js';
 import type { DatabaseHandle, StoreHandle } from '../db/database.js';
 import { hasInstallations } from '../db/installations.js';
 import { type OwnerLock, takeOwnerLock } from '../db/locks.js';
-import { type InspectorAccess, inspectorAcks, withInspector } from '../inspector/index.js';
+import { type InspectorAccess, withInspector } from '../inspector/index.js';
 import { routerMetrics } from '../observe/metrics.js';
 import { socketMetrics } from '../observe/socket-metrics.js';
 import { routerTraces } from '../observe/traces.js';
@@ -64,24 +64,21 @@ export async function startSocketShim<T extends AppTypes>(options: {
   let pool: SocketPool | null = null;
   const metrics = routerMetrics(database.db);
   const socket = socketMetrics(metrics.registry, () => pool?.status().here ?? 0);
-  const built = options.built ?? BUILT;
-  const acks = inspectorAcks(config, built);
   const { pipeline, inspector } = withInspector(
     createPipeline({
       ...options,
       config,
       owner: ownerLock?.owner,
       slackFetch: fetch,
-      observer: observers(metrics.observer, routerTraces(), acks?.observer),
+      observer: observers(metrics.observer, routerTraces()),
     }),
     {
       ...options,
       config,
       mode: 'Socket Mode',
       version: VERSION,
-      built,
+      built: options.built ?? BUILT,
       peer: nodePeer,
-      acks,
       connection: () => {
         const status = pool?.status();
         if (!status) return { state: 'starting', lastRefresh: null };

@@ -96,13 +96,13 @@ describe('AckMinutes', () => {
     expect(minutes.map((m) => [m.minute.getTime(), m.deliveries])).toEqual([[T + 60 * MINUTE, 1]]);
   });
 
-  it('as an observer counts acked deliveries only: not unavailable, rejected, nor steps', () => {
+  it('counts acked deliveries only: not unavailable, rejected, nor steps', () => {
     const acks = new AckMinutes();
     const event = fixtureEvent('event_app_mention');
-    acks.observer.delivered(event, acked, 3);
-    acks.observer.delivered(event, { status: 'unavailable', error: 'store down' }, 2_000);
-    acks.observer.delivered(event, { status: 'rejected', error: 'too long' }, 4);
-    acks.observer.delivered({ ...event, source: 'step' }, acked, 9);
+    acks.took(event, acked, 3);
+    acks.took(event, { status: 'unavailable', error: 'store down' }, 2_000);
+    acks.took(event, { status: 'rejected', error: 'too long' }, 4);
+    acks.took({ ...event, source: 'step' }, acked, 9);
     const minutes = acks.minutes(new Date(Date.now() - MINUTE));
     expect(minutes.reduce((n, m) => n + m.deliveries, 0)).toBe(1);
     expect(minutes.at(-1)?.ackP99).toBeCloseTo(3, 0);
